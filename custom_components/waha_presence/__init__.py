@@ -1,0 +1,196 @@
+"""WhatsApp presence from WAHA in Home Assistant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api import WahaClient
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_DELIVERY,
+    CONF_HMAC_KEY,
+    CONF_RESUBSCRIBE_MINUTES,
+    CONF_SESSION,
+    CONF_WEBHOOK_URL,
+    DEFAULT_RESUBSCRIBE_MINUTES,
+    DELIVERY_WEBHOOK,
+    DOMAIN,
+    LOGGER,
+)
+from .coordinator import WahaCoordinator
+from .entity import account_device
+from .exceptions import WahaAuthError, WahaError, WahaNotFoundError
+from .services import async_setup_services
+from .session_config import build_webhook, desired_config, without_our_webhook
+from .webhook import WahaWebhook
+from .websocket import WahaWebSocket, ws_url
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SELECT,
+    Platform.SENSOR,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+@dataclass(slots=True)
+class WahaRuntimeData:
+    """Everything one loaded entry needs at runtime."""
+
+    client: WahaClient
+    coordinator: WahaCoordinator
+    webhook: WahaWebhook | None
+    websocket: WahaWebSocket | None
+
+
+type WahaConfigEntry = ConfigEntry[WahaRuntimeData]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool:
+    """Connect to WAHA, wire event delivery and create the entities."""
+    session = async_get_clientsession(hass)
+    client = WahaClient(session, entry.data[CONF_URL], entry.data[CONF_API_KEY])
+    coordinator = WahaCoordinator(
+        hass,
+        entry,
+        client,
+        entry.data[CONF_SESSION],
+        entry.data[CONF_ACCOUNT_ID],
+        timedelta(
+            minutes=entry.options.get(
+                CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES
+            )
+        ),
+    )
+    hook: WahaWebhook | None = None
+    websocket: WahaWebSocket | None = None
+    if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK:
+        hook = WahaWebhook(
+            hass, entry.data[CONF_WEBHOOK_ID], entry.data[CONF_HMAC_KEY], entry.title
+        )
+        hook.coordinator = coordinator
+        hook.async_register()
+        entry.async_on_unload(hook.async_unregister)
+    else:
+        websocket = WahaWebSocket(
+            hass,
+            session,
+            ws_url(client.url, entry.data[CONF_API_KEY], coordinator.session_name),
+            coordinator,
+        )
+    try:
+        await coordinator.async_initialize()
+        await _async_ensure_session_config(entry, coordinator)
+    except WahaAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except WahaNotFoundError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="session_not_found",
+            translation_placeholders={"session": entry.data[CONF_SESSION]},
+        ) from err
+    except WahaError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    entry.runtime_data = WahaRuntimeData(client, coordinator, hook, websocket)
+    # Register the account first: chat devices name it as their via device.
+    coordinator.account_device_id = (
+        dr.async_get(hass)
+        .async_get_or_create(
+            config_entry_id=entry.entry_id, **account_device(coordinator)
+        )
+        .id
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_start(subscribe=websocket is None)
+    entry.async_on_unload(coordinator.async_shutdown)
+    if websocket is not None:
+        websocket.async_start()
+        entry.async_on_unload(websocket.async_stop)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    return True
+
+
+async def _async_ensure_session_config(
+    entry: WahaConfigEntry, coordinator: WahaCoordinator
+) -> None:
+    """PUT our delivery into the session config when it is missing (restarts it)."""
+    assert coordinator.session is not None
+    webhook = (
+        build_webhook(entry.data[CONF_WEBHOOK_URL], entry.data[CONF_HMAC_KEY])
+        if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK
+        else None
+    )
+    current = coordinator.session.config
+    wanted = desired_config(
+        current,
+        webhook_id=entry.data[CONF_WEBHOOK_ID],
+        webhook=webhook,
+        engine=coordinator.engine,
+    )
+    if wanted == current:
+        return
+    LOGGER.info(
+        "Updating the config of WAHA session %s; WAHA restarts it",
+        coordinator.session_name,
+    )
+    await coordinator.client.update_session_config(coordinator.session_name, wanted)
+    await coordinator.async_refresh_session()
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
+    """Apply subentry changes live; reload for option changes."""
+    coordinator = entry.runtime_data.coordinator
+    minutes = entry.options.get(CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES)
+    if coordinator.resubscribe_interval != timedelta(minutes=minutes):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    coordinator.async_entry_updated()
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool:
+    """Unload the platforms; the webhook and timers go with `async_on_unload`."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
+    """Take our webhook out of the WAHA session config, keeping the rest."""
+    if entry.data.get(CONF_DELIVERY) != DELIVERY_WEBHOOK:
+        return
+    client = WahaClient(
+        async_get_clientsession(hass), entry.data[CONF_URL], entry.data[CONF_API_KEY]
+    )
+    name = entry.data[CONF_SESSION]
+    try:
+        session = await client.get_session(name)
+        config = without_our_webhook(session.config, entry.data[CONF_WEBHOOK_ID])
+        if config != session.config:
+            await client.update_session_config(name, config)
+    except WahaError as err:
+        LOGGER.warning(
+            "Could not remove the webhook from WAHA session %s: %s; remove it in WAHA",
+            name,
+            err,
+        )

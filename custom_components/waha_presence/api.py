@@ -1,0 +1,302 @@
+"""Typed async client for the WAHA HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import ClientError, ClientSession, ClientTimeout
+
+from .exceptions import (
+    WahaAuthError,
+    WahaBadRequestError,
+    WahaConnectionError,
+    WahaError,
+    WahaNotFoundError,
+    WahaNotSupportedError,
+    WahaResponseError,
+    WahaSessionNotReadyError,
+)
+from .models import (
+    ChatPresences,
+    MeInfo,
+    PresenceStatus,
+    SessionInfo,
+    WahaParseError,
+    parse_chat_presences,
+    parse_me,
+    parse_session,
+)
+
+DEFAULT_TIMEOUT = 35.0
+_ENGINE_RE = re.compile(r"by '([A-Z]+)' engine")
+
+
+class WahaClient:
+    """Talks to one WAHA server with one API key."""
+
+    def __init__(
+        self,
+        session: ClientSession,
+        url: str,
+        api_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Store the shared aiohttp session and server settings."""
+        self._session = session
+        self.url = url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = ClientTimeout(total=timeout)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        session_name: str = "",
+    ) -> Any:
+        """Send one request and return its decoded JSON (None when empty)."""
+        try:
+            async with self._session.request(
+                method,
+                f"{self.url}{path}",
+                params=params,
+                json=body,
+                headers={"X-Api-Key": self._api_key, "Accept": "application/json"},
+                timeout=self._timeout,
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise WahaConnectionError(f"WAHA timed out on {method} {path}") from err
+        except (ClientError, OSError) as err:
+            raise WahaConnectionError(f"cannot reach WAHA: {err}") from err
+        data = _decode(text)
+        if status < 300:
+            return data
+        raise _error_for(status, data, session_name)
+
+    async def ping(self) -> bool:
+        """Return True when the server answers `/ping` (no key needed)."""
+        data = await self._request("GET", "/ping")
+        return isinstance(data, dict) and data.get("message") == "pong"
+
+    async def server_version(self) -> dict[str, Any]:
+        """Return the server's version object; checks the API key."""
+        return _as_dict(await self._request("GET", "/api/server/version"))
+
+    async def server_status(self) -> dict[str, Any]:
+        """Return the server's status (start timestamp, uptime)."""
+        return _as_dict(await self._request("GET", "/api/server/status"))
+
+    async def list_sessions(self) -> list[SessionInfo]:
+        """Return every session, stopped ones included."""
+        data = await self._request("GET", "/api/sessions", params={"all": "true"})
+        if not isinstance(data, list):
+            raise WahaResponseError("sessions list is not a list")
+        return [_parse(parse_session, item) for item in data]
+
+    async def get_session(self, name: str) -> SessionInfo:
+        """Return one session with its engine."""
+        data = await self._request(
+            "GET", f"/api/sessions/{_seg(name)}", session_name=name
+        )
+        return _parse(parse_session, data)
+
+    async def update_session_config(
+        self, name: str, config: Mapping[str, Any]
+    ) -> SessionInfo:
+        """Replace the session's whole config; WAHA restarts the session."""
+        data = await self._request(
+            "PUT",
+            f"/api/sessions/{_seg(name)}",
+            body={"name": name, "config": dict(config)},
+            session_name=name,
+        )
+        return _parse(parse_session, data)
+
+    async def get_me(self, name: str) -> MeInfo | None:
+        """Return the logged-in account, or None when not authenticated."""
+        data = await self._request(
+            "GET", f"/api/sessions/{_seg(name)}/me", session_name=name
+        )
+        return _parse(parse_me, data)
+
+    async def set_presence(
+        self, name: str, presence: PresenceStatus, chat_id: str | None = None
+    ) -> None:
+        """Set the account's presence, globally or in one chat."""
+        body: dict[str, Any] = {"presence": presence.value}
+        if chat_id is not None:
+            body["chatId"] = chat_id
+        await self._request(
+            "POST", f"/api/{_seg(name)}/presence", body=body, session_name=name
+        )
+
+    async def get_presence(self, name: str, chat_id: str) -> ChatPresences:
+        """Read (and subscribe to) one chat's presence; slow on every engine."""
+        data = await self._request(
+            "GET", f"/api/{_seg(name)}/presence/{_seg(chat_id)}", session_name=name
+        )
+        return _parse(parse_chat_presences, data)
+
+    async def get_all_presences(self, name: str) -> list[ChatPresences]:
+        """Read every subscribed presence (NOWEB and WPP only)."""
+        data = await self._request(
+            "GET", f"/api/{_seg(name)}/presence", session_name=name
+        )
+        if not isinstance(data, list):
+            raise WahaResponseError("presence list is not a list")
+        return [_parse(parse_chat_presences, item) for item in data]
+
+    async def subscribe_presence(self, name: str, chat_id: str) -> None:
+        """Ask WhatsApp for presence updates of one chat."""
+        await self._request(
+            "POST",
+            f"/api/{_seg(name)}/presence/{_seg(chat_id)}/subscribe",
+            session_name=name,
+        )
+
+    async def start_typing(self, name: str, chat_id: str) -> None:
+        """Show "typing…" in a chat."""
+        await self._request(
+            "POST",
+            "/api/startTyping",
+            body={"session": name, "chatId": chat_id},
+            session_name=name,
+        )
+
+    async def stop_typing(self, name: str, chat_id: str) -> None:
+        """Stop showing "typing…" in a chat."""
+        await self._request(
+            "POST",
+            "/api/stopTyping",
+            body={"session": name, "chatId": chat_id},
+            session_name=name,
+        )
+
+    async def check_exists(self, name: str, phone: str) -> str | None:
+        """Return the chat id of a phone number on WhatsApp, or None."""
+        data = _as_dict(
+            await self._request(
+                "GET",
+                "/api/contacts/check-exists",
+                params={"phone": phone, "session": name},
+                session_name=name,
+            )
+        )
+        chat_id = data.get("chatId")
+        if data.get("numberExists") and isinstance(chat_id, str):
+            return chat_id
+        return None
+
+    async def get_contact(self, name: str, contact_id: str) -> dict[str, Any] | None:
+        """Return WAHA's contact object (engine-specific), or None."""
+        data = await self._request(
+            "GET",
+            "/api/contacts",
+            params={"contactId": contact_id, "session": name},
+            session_name=name,
+        )
+        return data if isinstance(data, dict) else None
+
+    async def chats_overview(
+        self, name: str, *, limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Return chat summaries `{id, name, picture, …}`."""
+        data = await self._request(
+            "GET",
+            f"/api/{_seg(name)}/chats/overview",
+            params={"limit": str(limit), "offset": str(offset)},
+            session_name=name,
+        )
+        if not isinstance(data, list):
+            raise WahaResponseError("chats overview is not a list")
+        return [item for item in data if isinstance(item, dict)]
+
+    async def lid_for_phone(self, name: str, chat_id: str) -> str | None:
+        """Return the LID of a `@c.us` id, or None when WhatsApp keeps it hidden."""
+        phone = chat_id.split("@", 1)[0]
+        data = _as_dict(
+            await self._request(
+                "GET", f"/api/{_seg(name)}/lids/pn/{_seg(phone)}", session_name=name
+            )
+        )
+        lid = data.get("lid")
+        return lid if isinstance(lid, str) and lid else None
+
+    async def phone_for_lid(self, name: str, lid: str) -> str | None:
+        """Return the `@c.us` id behind a LID, or None when not disclosed."""
+        data = _as_dict(
+            await self._request(
+                "GET", f"/api/{_seg(name)}/lids/{_seg(lid)}", session_name=name
+            )
+        )
+        phone = data.get("pn")
+        return phone if isinstance(phone, str) and phone else None
+
+
+def _seg(value: str) -> str:
+    """Quote one path segment (WAHA wants `@` escaped in LIDs)."""
+    return quote(value, safe="")
+
+
+def _decode(text: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise WahaResponseError("expected a JSON object from WAHA")
+    return data
+
+
+def _parse[T](parser: Callable[[Any], T], data: Any) -> T:
+    try:
+        result = parser(data)
+    except WahaParseError as err:
+        raise WahaResponseError(f"unexpected WAHA response: {err}") from err
+    return result
+
+
+def _message(data: Any) -> str:
+    if isinstance(data, dict):
+        for key in ("detail", "error", "message"):
+            value = data.get(key)
+            if isinstance(value, str):
+                return value
+            if isinstance(value, list) and value:
+                return "; ".join(str(item) for item in value)
+    return str(data) if data else "no details"
+
+
+def _error_for(status: int, data: Any, session_name: str) -> WahaError:
+    message = _message(data)
+    if status in (401, 403):
+        return WahaAuthError(message)
+    if status == 404:
+        return WahaNotFoundError(message)
+    if status == 422 and isinstance(data, dict) and "session" in data:
+        raw_status = data.get("status")
+        return WahaSessionNotReadyError(
+            str(data.get("session") or session_name),
+            raw_status if isinstance(raw_status, str) else None,
+            message,
+        )
+    if status == 501:
+        match = _ENGINE_RE.search(message)
+        return WahaNotSupportedError(match.group(1) if match else None, message)
+    if status == 400:
+        return WahaBadRequestError(message)
+    return WahaResponseError(f"WAHA answered {status}: {message}")

@@ -1,0 +1,472 @@
+"""Config flow: connect to WAHA, pick a session, choose event delivery, track chats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import secrets
+from typing import Any
+
+import probatio
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .api import WahaClient
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_CHAT_ID,
+    CONF_CHAT_NAME,
+    CONF_DELIVERY,
+    CONF_HMAC_KEY,
+    CONF_RESUBSCRIBE_MINUTES,
+    CONF_SESSION,
+    CONF_WEBHOOK_URL,
+    DEFAULT_RESUBSCRIBE_MINUTES,
+    DELIVERY_WEBHOOK,
+    DELIVERY_WEBSOCKET,
+    DOMAIN,
+    LOGGER,
+    MAX_RESUBSCRIBE_MINUTES,
+    MIN_RESUBSCRIBE_MINUTES,
+    SUBENTRY_CHAT,
+)
+from .exceptions import (
+    WahaAuthError,
+    WahaConnectionError,
+    WahaError,
+    WahaNotFoundError,
+    WahaSessionNotReadyError,
+)
+from .models import SessionInfo, WahaParseError, is_group, normalize_chat_id
+
+CONF_CHAT = "chat"
+CHAT_LIST_LIMIT = 200
+
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+DELIVERY_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[DELIVERY_WEBHOOK, DELIVERY_WEBSOCKET],
+        translation_key=CONF_DELIVERY,
+        mode=SelectSelectorMode.LIST,
+    )
+)
+
+
+def _client(flow: ConfigFlow | ConfigSubentryFlow, url: str, key: str) -> WahaClient:
+    return WahaClient(async_get_clientsession(flow.hass), url, key)
+
+
+async def _async_check_server(client: WahaClient) -> str | None:
+    """Return an error key, or None when the URL and API key work."""
+    try:
+        await client.server_version()
+    except WahaAuthError:
+        return "invalid_auth"
+    except WahaConnectionError:
+        return "cannot_connect"
+    except WahaNotFoundError:
+        return "not_waha"
+    except WahaError:
+        LOGGER.exception("Unexpected answer from WAHA at %s", client.url)
+        return "unknown"
+    return None
+
+
+def _default_webhook_url(flow: ConfigFlow, webhook_id: str) -> str:
+    try:
+        return webhook.async_generate_url(
+            flow.hass, webhook_id, allow_ip=True, prefer_external=False
+        )
+    except NoURLAvailableError:
+        return ""
+
+
+def _valid_url(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and len(url) > len("https://")
+
+
+class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Adds one WAHA session (one WhatsApp account) to Home Assistant."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing known."""
+        self._url = ""
+        self._api_key = ""
+        self._sessions: dict[str, SessionInfo] = {}
+        self._session: SessionInfo | None = None
+        self._webhook_id = webhook.async_generate_id()
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> WahaOptionsFlow:
+        """Return the options flow."""
+        return WahaOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Chats to track are subentries."""
+        return {SUBENTRY_CHAT: ChatSubentryFlow}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the WAHA URL and API key."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._url = user_input[CONF_URL].rstrip("/")
+            self._api_key = user_input[CONF_API_KEY]
+            client = _client(self, self._url, self._api_key)
+            if not (error := await _async_check_server(client)):
+                try:
+                    sessions = await client.list_sessions()
+                except WahaError as err:
+                    LOGGER.debug("Listing sessions failed: %s", err)
+                    error = "cannot_connect"
+                else:
+                    if not sessions:
+                        return self.async_abort(reason="no_sessions")
+                    self._sessions = {session.name: session for session in sessions}
+                    return await self.async_step_session()
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_URL): URL_SELECTOR,
+                        probatio.Required(CONF_API_KEY): KEY_SELECTOR,
+                    }
+                ),
+                user_input or {CONF_URL: "http://localhost:3000"},
+            ),
+            errors=errors,
+        )
+
+    async def async_step_session(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick one of the server's sessions."""
+        errors: dict[str, str] = {}
+        placeholders = {"session": ""}
+        if user_input is not None:
+            name = user_input[CONF_SESSION]
+            placeholders["session"] = name
+            try:
+                session = await _client(self, self._url, self._api_key).get_session(
+                    name
+                )
+            except WahaError as err:
+                LOGGER.debug("Reading session %s failed: %s", name, err)
+                errors["base"] = "cannot_connect"
+            else:
+                if session.me is None:
+                    errors["base"] = "session_not_logged_in"
+                else:
+                    await self.async_set_unique_id(session.me.id)
+                    self._abort_if_unique_id_configured()
+                    self._session = session
+                    return await self.async_step_delivery()
+        options = [
+            SelectOptionDict(value=name, label=_session_label(session))
+            for name, session in self._sessions.items()
+        ]
+        return self.async_show_form(
+            step_id="session",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_SESSION, default=options[0]["value"]): (
+                        SelectSelector(SelectSelectorConfig(options=options))
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_delivery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose how WAHA sends events: webhook or WebSocket."""
+        assert self._session is not None and self._session.me is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            delivery = user_input[CONF_DELIVERY]
+            webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
+            if delivery == DELIVERY_WEBHOOK and not _valid_url(webhook_url):
+                errors[CONF_WEBHOOK_URL] = "invalid_url"
+            else:
+                me = self._session.me
+                return self.async_create_entry(
+                    title=me.push_name or me.id.split("@", 1)[0],
+                    data={
+                        CONF_URL: self._url,
+                        CONF_API_KEY: self._api_key,
+                        CONF_SESSION: self._session.name,
+                        CONF_ACCOUNT_ID: me.id,
+                        CONF_DELIVERY: delivery,
+                        CONF_WEBHOOK_ID: self._webhook_id,
+                        CONF_WEBHOOK_URL: webhook_url,
+                        CONF_HMAC_KEY: secrets.token_urlsafe(48),
+                    },
+                    options={CONF_RESUBSCRIBE_MINUTES: DEFAULT_RESUBSCRIBE_MINUTES},
+                )
+        suggested = user_input or {
+            CONF_DELIVERY: DELIVERY_WEBHOOK,
+            CONF_WEBHOOK_URL: _default_webhook_url(self, self._webhook_id),
+        }
+        return self.async_show_form(
+            step_id="delivery",
+            data_schema=self.add_suggested_values_to_schema(
+                _delivery_schema(), suggested
+            ),
+            errors=errors,
+            description_placeholders={"session": self._session.name},
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """WAHA rejected the API key; ask for the new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check and store the new API key."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            client = _client(self, entry.data[CONF_URL], user_input[CONF_API_KEY])
+            if not (error := await _async_check_server(client)):
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): KEY_SELECTOR}),
+            errors=errors,
+            description_placeholders={"url": entry.data[CONF_URL]},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the WAHA URL, API key or event delivery."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = user_input[CONF_URL].rstrip("/")
+            webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
+            client = _client(self, url, user_input[CONF_API_KEY])
+            if (
+                user_input[CONF_DELIVERY] == DELIVERY_WEBHOOK
+                and not _valid_url(webhook_url)
+            ):
+                errors[CONF_WEBHOOK_URL] = "invalid_url"
+            elif not (error := await _async_check_server(client)):
+                try:
+                    session = await client.get_session(entry.data[CONF_SESSION])
+                except WahaError as err:
+                    LOGGER.debug("Reading the session failed: %s", err)
+                    errors["base"] = "session_not_found"
+                else:
+                    await self.async_set_unique_id(
+                        session.me.id if session.me else entry.unique_id
+                    )
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
+                    return self.async_update_reload_and_abort(
+                        entry,
+                        data_updates={
+                            CONF_URL: url,
+                            CONF_API_KEY: user_input[CONF_API_KEY],
+                            CONF_DELIVERY: user_input[CONF_DELIVERY],
+                            CONF_WEBHOOK_URL: webhook_url,
+                        },
+                    )
+            else:
+                errors["base"] = error
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_URL): URL_SELECTOR,
+                probatio.Required(CONF_API_KEY): KEY_SELECTOR,
+            }
+        ).extend(_delivery_schema().schema)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or dict(entry.data)
+            ),
+            errors=errors,
+            description_placeholders={"session": entry.data[CONF_SESSION]},
+        )
+
+
+def _delivery_schema() -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_DELIVERY): DELIVERY_SELECTOR,
+            probatio.Optional(CONF_WEBHOOK_URL): URL_SELECTOR,
+        }
+    )
+
+
+def _session_label(session: SessionInfo) -> str:
+    account = f" · +{session.me.id.split('@', 1)[0]}" if session.me else ""
+    return f"{session.name} ({session.raw_status}{account})"
+
+
+class WahaOptionsFlow(OptionsFlow):
+    """How often presence subscriptions are renewed."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the re-subscribe interval."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])}
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_RESUBSCRIBE_MINUTES): NumberSelector(
+                            NumberSelectorConfig(
+                                min=MIN_RESUBSCRIBE_MINUTES,
+                                max=MAX_RESUBSCRIBE_MINUTES,
+                                step=1,
+                                mode=NumberSelectorMode.BOX,
+                                unit_of_measurement="min",
+                            )
+                        )
+                    }
+                ),
+                {
+                    CONF_RESUBSCRIBE_MINUTES: self.config_entry.options.get(
+                        CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES
+                    )
+                },
+            ),
+        )
+
+
+class ChatSubentryFlow(ConfigSubentryFlow):
+    """Track a contact or group."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Pick a chat from WAHA or enter a phone number or chat id."""
+        entry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        client: WahaClient = entry.runtime_data.client
+        session = entry.data[CONF_SESSION]
+        errors: dict[str, str] = {}
+        try:
+            chats = await client.chats_overview(session, limit=CHAT_LIST_LIMIT)
+        except WahaError as err:
+            LOGGER.debug("Listing chats failed: %s", err)
+            chats = []
+        names = {
+            str(chat["id"]): str(chat.get("name") or chat["id"])
+            for chat in chats
+            if isinstance(chat.get("id"), str)
+        }
+        if user_input is not None:
+            try:
+                chat_id = normalize_chat_id(user_input[CONF_CHAT])
+                if chat_id.endswith("@c.us"):
+                    found = await client.check_exists(session, chat_id.split("@")[0])
+                    if found is None:
+                        errors[CONF_CHAT] = "not_on_whatsapp"
+                    else:
+                        chat_id = normalize_chat_id(found)
+            except WahaParseError:
+                errors[CONF_CHAT] = "invalid_chat"
+            except WahaSessionNotReadyError:
+                errors["base"] = "session_not_ready"
+            except WahaError as err:
+                LOGGER.debug("Checking %s failed: %s", user_input[CONF_CHAT], err)
+                errors["base"] = "cannot_connect"
+            if not errors:
+                if any(
+                    sub.unique_id == chat_id for sub in entry.subentries.values()
+                ):
+                    return self.async_abort(reason="already_tracked")
+                name = names.get(chat_id) or await _async_contact_name(
+                    client, session, chat_id
+                )
+                return self.async_create_entry(
+                    title=name,
+                    data={CONF_CHAT_ID: chat_id, CONF_CHAT_NAME: name},
+                    unique_id=chat_id,
+                )
+        options = [
+            SelectOptionDict(value=chat_id, label=name)
+            for chat_id, name in names.items()
+            if not any(sub.unique_id == chat_id for sub in entry.subentries.values())
+        ]
+        return self.async_show_form(
+            step_id="user",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_CHAT): SelectSelector(
+                        SelectSelectorConfig(
+                            options=options,
+                            custom_value=True,
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    )
+                }
+            ),
+            errors=errors,
+        )
+
+
+async def _async_contact_name(client: WahaClient, session: str, chat_id: str) -> str:
+    """Return WAHA's name for a chat, falling back to the number."""
+    fallback = chat_id.split("@", 1)[0]
+    if not is_group(chat_id):
+        fallback = f"+{fallback}"
+        try:
+            contact = await client.get_contact(session, chat_id)
+        except WahaError as err:
+            LOGGER.debug("Reading contact %s failed: %s", chat_id, err)
+            contact = None
+        for key in ("name", "pushname", "shortName", "verifiedName"):
+            if contact and isinstance(value := contact.get(key), str) and value:
+                return value
+    return fallback

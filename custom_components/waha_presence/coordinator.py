@@ -1,0 +1,494 @@
+"""Per-entry state: session status, tracked chats and their presence."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+
+from .const import (
+    CONF_CHAT_ID,
+    CONF_CHAT_NAME,
+    DOMAIN,
+    EVENT_PRESENCE_UPDATE,
+    EVENT_SESSION_STATUS,
+    INITIAL_READ_CONCURRENCY,
+    LOGGER,
+    SUBENTRY_CHAT,
+)
+from .data import ChatState, ParticipantState, PresenceChange
+from .exceptions import (
+    WahaAuthError,
+    WahaConnectionError,
+    WahaError,
+    WahaNotSupportedError,
+)
+from .models import (
+    ChatPresences,
+    PresenceStatus,
+    SessionInfo,
+    SessionStatus,
+    WahaEvent,
+    WahaParseError,
+    is_group,
+    is_lid,
+    parse_chat_presences,
+    parse_session_status,
+)
+
+if TYPE_CHECKING:
+    from . import WahaConfigEntry
+    from .api import WahaClient
+
+type ChatListener = Callable[[PresenceChange | None], None]
+type ChatAdder = Callable[[ChatState], None]
+
+STATUS_POLL_INTERVAL = timedelta(seconds=60)
+SEEN_EVENT_IDS = 4096
+# Engines whose `GET /presence` lists every cached presence in one call.
+LIST_ENGINES = frozenset({"NOWEB", "WPP"})
+
+
+class WahaCoordinator:
+    """Owns one WAHA session's state and keeps presence subscriptions alive."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: WahaConfigEntry,
+        client: WahaClient,
+        session_name: str,
+        account_id: str,
+        resubscribe_interval: timedelta,
+    ) -> None:
+        """Set up empty state; call `async_initialize` next."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.session_name = session_name
+        self.account_id = account_id
+        self.resubscribe_interval = resubscribe_interval
+        self.session: SessionInfo | None = None
+        self.account_device_id = ""
+        self.session_status = SessionStatus.UNKNOWN
+        self.raw_status: str | None = None
+        self.reachable = True
+        self.chats: dict[str, ChatState] = {}
+        self._aliases: dict[str, str] = {}
+        self._lids_asked: set[str] = set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._chat_listeners: dict[str, list[ChatListener]] = {}
+        self._session_listeners: list[CALLBACK_TYPE] = []
+        self._chat_adders: list[ChatAdder] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._was_available: bool | None = None
+        self._sync_lock = asyncio.Lock()
+
+    @property
+    def available(self) -> bool:
+        """Return True while WAHA answers and the session is WORKING."""
+        return self.reachable and self.session_status is SessionStatus.WORKING
+
+    @property
+    def engine(self) -> str | None:
+        """Return the session's engine, when known."""
+        return self.session.engine if self.session else None
+
+    @property
+    def account_presence(self) -> PresenceStatus | None:
+        """Return the account's own last-set presence."""
+        return self.session.presence if self.session else None
+
+    async def async_initialize(self) -> None:
+        """Read the session once; errors propagate to setup."""
+        self._apply_session(await self.client.get_session(self.session_name))
+        self.async_sync_chats()
+
+    @callback
+    def async_start(self, *, subscribe: bool) -> None:
+        """Start subscription upkeep and the session watchdog."""
+        self._unsubs.append(
+            async_track_time_interval(
+                self.hass,
+                self._async_resubscribe_timer,
+                self.resubscribe_interval,
+                name=f"{DOMAIN} resubscribe",
+                cancel_on_shutdown=True,
+            )
+        )
+        self._unsubs.append(
+            async_track_time_interval(
+                self.hass,
+                self._async_poll_session,
+                STATUS_POLL_INTERVAL,
+                name=f"{DOMAIN} session watchdog",
+                cancel_on_shutdown=True,
+            )
+        )
+        if subscribe:
+            self.async_schedule_sync(read_state=True)
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop timers; pending background tasks end with the entry."""
+        while self._unsubs:
+            self._unsubs.pop()()
+
+    # Listeners -----------------------------------------------------------------
+
+    @callback
+    def async_add_chat_listener(
+        self, chat_id: str, listener: ChatListener
+    ) -> CALLBACK_TYPE:
+        """Call `listener` when the chat's presence or availability changes."""
+        listeners = self._chat_listeners.setdefault(chat_id, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    @callback
+    def async_add_session_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` when the session's status or presence changes."""
+        self._session_listeners.append(listener)
+        return lambda: self._session_listeners.remove(listener)
+
+    @callback
+    def async_add_chat_adder(self, adder: ChatAdder) -> None:
+        """Register a platform callback that creates a chat's entities."""
+        self._chat_adders.append(adder)
+        for chat in self.chats.values():
+            adder(chat)
+
+    @callback
+    def _notify_all(self) -> None:
+        for listener in list(self._session_listeners):
+            listener()
+        for listeners in list(self._chat_listeners.values()):
+            for chat_listener in list(listeners):
+                chat_listener(None)
+
+    # Tracked chats -------------------------------------------------------------
+
+    @callback
+    def async_sync_chats(self) -> list[ChatState]:
+        """Mirror the entry's chat subentries; return the chats that are new."""
+        wanted = {
+            subentry.data[CONF_CHAT_ID]: subentry
+            for subentry in self.entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_CHAT
+        }
+        for chat_id in set(self.chats) - set(wanted):
+            chat = self.chats.pop(chat_id)
+            self._aliases = {
+                alias: target
+                for alias, target in self._aliases.items()
+                if target != chat_id
+            }
+            self._chat_listeners.pop(chat.chat_id, None)
+        added: list[ChatState] = []
+        for chat_id, subentry in wanted.items():
+            if chat_id in self.chats:
+                continue
+            chat = ChatState(
+                chat_id=chat_id,
+                name=subentry.data.get(CONF_CHAT_NAME) or subentry.title,
+                subentry_id=subentry.subentry_id,
+            )
+            self.chats[chat_id] = chat
+            self._aliases[chat_id] = chat_id
+            added.append(chat)
+            for adder in self._chat_adders:
+                adder(chat)
+        return added
+
+    @callback
+    def async_entry_updated(self) -> None:
+        """React to subentries added or removed at runtime."""
+        if added := self.async_sync_chats():
+            self.async_schedule_sync(read_state=True, only=added)
+
+    # Subscriptions ---------------------------------------------------------------
+
+    @callback
+    def async_schedule_sync(
+        self, *, read_state: bool, only: list[ChatState] | None = None
+    ) -> None:
+        """Subscribe (and optionally read) chats in the background."""
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_sync(read_state=read_state, only=only),
+            f"{DOMAIN} subscribe {self.session_name}",
+        )
+
+    async def _async_sync(
+        self, *, read_state: bool, only: list[ChatState] | None = None
+    ) -> None:
+        if not self.available:
+            return
+        chats = list(self.chats.values()) if only is None else only
+        async with self._sync_lock:
+            try:
+                await self._async_resolve_lids(chats)
+                await self._bounded(self._async_subscribe, chats)
+                if read_state:
+                    await self._async_read_state(chats)
+            except WahaError as err:
+                LOGGER.debug("Presence upkeep for %s stopped: %s", self.session_name, err)
+
+    async def _bounded(
+        self,
+        func: Callable[[ChatState], Coroutine[Any, Any, None]],
+        chats: list[ChatState],
+    ) -> None:
+        semaphore = asyncio.Semaphore(INITIAL_READ_CONCURRENCY)
+
+        async def run(chat: ChatState) -> None:
+            async with semaphore:
+                await func(chat)
+
+        await asyncio.gather(*(run(chat) for chat in chats))
+
+    async def _async_resolve_lids(self, chats: list[ChatState]) -> None:
+        for chat in chats:
+            if chat.lid or is_group(chat.chat_id) or is_lid(chat.chat_id):
+                continue
+            try:
+                lid = await self.client.lid_for_phone(self.session_name, chat.chat_id)
+            except WahaConnectionError:
+                raise
+            except WahaError as err:
+                LOGGER.debug("No LID for %s: %s", chat.chat_id, err)
+                continue
+            if lid:
+                chat.lid = lid
+                self._aliases[lid] = chat.chat_id
+
+    async def _async_subscribe(self, chat: ChatState) -> None:
+        for chat_id in filter(None, (chat.chat_id, chat.lid)):
+            await self.client.subscribe_presence(self.session_name, chat_id)
+
+    async def _async_read_state(self, chats: list[ChatState]) -> None:
+        if self.engine in LIST_ENGINES:
+            try:
+                results = await self.client.get_all_presences(self.session_name)
+            except WahaNotSupportedError:
+                results = None
+            if results is not None:
+                for result in results:
+                    self._apply_presences(result, timestamp=None)
+                return
+        # WEBJS cannot list and GOWS lists garbage: read chat by chat.
+        async def read(chat: ChatState) -> None:
+            result = await self.client.get_presence(self.session_name, chat.chat_id)
+            self._apply_presences(result, timestamp=None)
+
+        await self._bounded(read, chats)
+
+    async def _async_resubscribe_timer(self, _now: datetime) -> None:
+        await self._async_sync(read_state=False)
+
+    # Session watchdog ------------------------------------------------------------
+
+    async def _async_poll_session(self, _now: datetime | None = None) -> None:
+        try:
+            session = await self.client.get_session(self.session_name)
+        except WahaAuthError:
+            self._set_reachable(False)
+            self.entry.async_start_reauth(self.hass)
+            return
+        except WahaError as err:
+            LOGGER.debug("Session poll failed: %s", err)
+            self._set_reachable(False)
+            return
+        was_available = self.available
+        self._set_reachable(True)
+        self._apply_session(session)
+        if self.available and not was_available:
+            self.async_schedule_sync(read_state=True)
+
+    async def async_refresh_session(self) -> None:
+        """Re-read the session now (after an action or a reconnect)."""
+        await self._async_poll_session()
+
+    @callback
+    def _set_reachable(self, reachable: bool) -> None:
+        if reachable != self.reachable:
+            self.reachable = reachable
+            self._update_availability()
+
+    @callback
+    def _apply_session(self, session: SessionInfo) -> None:
+        self.session = session
+        self._set_status(session.status, session.raw_status)
+        for listener in list(self._session_listeners):
+            listener()
+
+    @callback
+    def _set_status(self, status: SessionStatus, raw_status: str) -> None:
+        changed = raw_status != self.raw_status
+        self.session_status = status
+        self.raw_status = raw_status
+        if changed:
+            self._update_repair_issue()
+            self._update_availability()
+
+    @callback
+    def _update_availability(self) -> None:
+        available = self.available
+        if available == self._was_available:
+            return
+        if available:
+            if self._was_available is not None:
+                LOGGER.info("WAHA session %s is available again", self.session_name)
+        elif not self.reachable:
+            LOGGER.info("WAHA at %s is unreachable", self.client.url)
+        else:
+            LOGGER.info(
+                "WAHA session %s is %s: its entities are unavailable",
+                self.session_name,
+                self.raw_status,
+            )
+        self._was_available = available
+        self._notify_all()
+
+    @callback
+    def _update_repair_issue(self) -> None:
+        issue_id = f"session_login_{self.entry.entry_id}"
+        if self.session_status.needs_login:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="session_needs_login",
+                translation_placeholders={
+                    "session": self.session_name,
+                    "status": self.raw_status or "",
+                    "url": self.client.url,
+                },
+            )
+        elif self.session_status is SessionStatus.WORKING:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    # Events ----------------------------------------------------------------------
+
+    @callback
+    def async_handle_event(self, event: WahaEvent) -> None:
+        """Apply one event from the webhook or the WebSocket."""
+        if event.session != self.session_name:
+            LOGGER.debug("Ignoring event for session %s", event.session)
+            return
+        if event.id in self._seen:
+            return
+        self._seen[event.id] = None
+        if len(self._seen) > SEEN_EVENT_IDS:
+            self._seen.popitem(last=False)
+        try:
+            if event.event == EVENT_PRESENCE_UPDATE:
+                self._apply_presences(
+                    parse_chat_presences(event.payload), timestamp=event.timestamp
+                )
+            elif event.event == EVENT_SESSION_STATUS:
+                self._apply_status_event(event)
+        except WahaParseError as err:
+            LOGGER.debug("Ignoring malformed %s event: %s", event.event, err)
+
+    @callback
+    def _apply_status_event(self, event: WahaEvent) -> None:
+        payload = parse_session_status(event.payload)
+        was_available = self.available
+        self.reachable = True
+        self._set_status(payload.status, payload.raw_status)
+        for listener in list(self._session_listeners):
+            listener()
+        if self.available and not was_available:
+            self.async_schedule_sync(read_state=True)
+            self.hass.async_create_task(self.async_refresh_session())
+
+    @callback
+    def _apply_presences(self, result: ChatPresences, *, timestamp: int | None) -> None:
+        chat_id = self._aliases.get(result.chat_id)
+        if chat_id is None:
+            if is_lid(result.chat_id) and timestamp is not None:
+                self._learn_lid(result.chat_id, result, timestamp)
+            return
+        chat = self.chats[chat_id]
+        changes: list[PresenceChange] = []
+        touched = False
+        for entry in result.presences:
+            if entry.presence is None:
+                LOGGER.debug(
+                    "Ignoring presence %r of %s", entry.raw_presence, entry.participant
+                )
+                continue
+            participant = chat.chat_id if not chat.is_group else entry.participant
+            state = chat.participants.setdefault(participant, ParticipantState())
+            if timestamp is None:
+                # A cache read must not undo anything an event already told us.
+                if state.timestamp:
+                    continue
+            elif timestamp < state.timestamp:
+                continue
+            else:
+                state.timestamp = timestamp
+            previous = state.presence
+            state.presence = entry.presence
+            if entry.last_seen is not None:
+                state.last_seen = entry.last_seen
+            elif entry.presence.is_active and timestamp is not None:
+                state.last_seen = datetime.fromtimestamp(timestamp / 1000, tz=UTC)
+            touched = True
+            if previous is not entry.presence and timestamp is not None:
+                changes.append(
+                    PresenceChange(
+                        chat_id=chat.chat_id,
+                        participant=participant,
+                        presence=entry.presence,
+                        previous=previous,
+                        last_seen=state.last_seen,
+                    )
+                )
+        if not touched:
+            return
+        listeners = self._chat_listeners.get(chat.chat_id, ())
+        for listener in list(listeners):
+            if changes:
+                for change in changes:
+                    listener(change)
+            else:
+                listener(None)
+
+    @callback
+    def display_name(self, participant: str) -> str:
+        """Return a tracked contact's name, or the id's user part."""
+        if (chat_id := self._aliases.get(participant)) and chat_id in self.chats:
+            return self.chats[chat_id].name
+        return participant.split("@", 1)[0]
+
+    @callback
+    def _learn_lid(self, lid: str, result: ChatPresences, timestamp: int) -> None:
+        if lid in self._lids_asked:
+            return
+        self._lids_asked.add(lid)
+
+        async def resolve() -> None:
+            try:
+                phone = await self.client.phone_for_lid(self.session_name, lid)
+            except WahaError as err:
+                LOGGER.debug("Cannot resolve %s: %s", lid, err)
+                return
+            if phone is None or phone not in self.chats:
+                return
+            self.chats[phone].lid = lid
+            self._aliases[lid] = phone
+            self._apply_presences(result, timestamp=timestamp)
+
+        self.entry.async_create_background_task(
+            self.hass, resolve(), f"{DOMAIN} resolve {lid}"
+        )

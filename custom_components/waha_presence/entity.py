@@ -1,0 +1,92 @@
+"""Base entities: the account device and one device per tracked chat."""
+
+from __future__ import annotations
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN
+from .coordinator import WahaCoordinator
+from .data import ChatState, PresenceChange
+
+
+def account_device(coordinator: WahaCoordinator) -> DeviceInfo:
+    """Return the device of the WhatsApp account behind the session."""
+    me = coordinator.session.me if coordinator.session else None
+    number = coordinator.account_id.split("@", 1)[0]
+    return DeviceInfo(
+        identifiers={(DOMAIN, coordinator.account_id)},
+        name=(me.push_name if me and me.push_name else None) or f"WhatsApp +{number}",
+        manufacturer="WhatsApp",
+        model=f"WAHA session {coordinator.session_name}",
+        model_id=coordinator.engine,
+        configuration_url=coordinator.client.url + "/dashboard",
+    )
+
+
+class WahaEntity(Entity):
+    """An entity of the account device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, coordinator: WahaCoordinator, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the account device."""
+        self.coordinator = coordinator
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.account_id}_{description.key}"
+        self._attr_device_info = account_device(coordinator)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow session changes."""
+        self.async_on_remove(
+            self.coordinator.async_add_session_listener(self.async_write_ha_state)
+        )
+
+
+class WahaChatEntity(Entity):
+    """An entity of a tracked chat's device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        coordinator: WahaCoordinator,
+        chat: ChatState,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to the chat's device, linked to the account."""
+        self.coordinator = coordinator
+        self.chat = chat
+        self.entity_description = description
+        account = coordinator.account_id
+        self._attr_unique_id = f"{account}_{chat.chat_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{account}_{chat.chat_id}")},
+            name=chat.name,
+            manufacturer="WhatsApp",
+            model="Group" if chat.is_group else "Contact",
+            via_device_id=coordinator.account_device_id,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return True while the session is WORKING and WAHA answers."""
+        return self.coordinator.available
+
+    async def async_added_to_hass(self) -> None:
+        """Follow this chat's presence, and nothing else."""
+        self.async_on_remove(
+            self.coordinator.async_add_chat_listener(
+                self.chat.chat_id, self._async_handle_change
+            )
+        )
+
+    @callback
+    def _async_handle_change(self, change: PresenceChange | None) -> None:
+        """Write the new state; `change` is None for availability-only updates."""
+        self.async_write_ha_state()

@@ -1,0 +1,60 @@
+"""Event entity: a tracked chat's presence changes, as they happen."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import WahaConfigEntry
+from .data import ChatState, PresenceChange
+from .entity import WahaChatEntity
+from .models import PresenceStatus
+
+PARALLEL_UPDATES = 0
+
+ACTIVITY = EventEntityDescription(
+    key="activity",
+    translation_key="activity",
+    event_types=[presence.value for presence in PresenceStatus],
+)
+GROUP_ACTIVITY = EventEntityDescription(
+    key="activity",
+    translation_key="group_activity",
+    event_types=[presence.value for presence in PresenceStatus],
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: WahaConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an activity event entity for every tracked chat."""
+    coordinator = entry.runtime_data.coordinator
+
+    @callback
+    def add_chat(chat: ChatState) -> None:
+        description = GROUP_ACTIVITY if chat.is_group else ACTIVITY
+        async_add_entities(
+            [WahaActivityEvent(coordinator, chat, description)],
+            config_subentry_id=chat.subentry_id,
+        )
+
+    coordinator.async_add_chat_adder(add_chat)
+
+
+class WahaActivityEvent(WahaChatEntity, EventEntity):
+    """Fires online, offline, typing, recording or paused when it changes."""
+
+    @callback
+    def _async_handle_change(self, change: PresenceChange | None) -> None:
+        if change is not None:
+            data: dict[str, str | None] = {
+                "previous": change.previous.value if change.previous else None
+            }
+            if self.chat.is_group:
+                data["participant"] = change.participant
+                data["name"] = self.coordinator.display_name(change.participant)
+            self._trigger_event(change.presence.value, data)
+        self.async_write_ha_state()

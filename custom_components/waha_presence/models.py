@@ -1,0 +1,291 @@
+"""Typed models and strict parsers for WAHA's JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+import re
+from typing import Any
+
+
+class WahaParseError(ValueError):
+    """Raised when WAHA JSON does not have the documented shape."""
+
+
+class PresenceStatus(StrEnum):
+    """A chat presence, exactly WAHA's `WAHAPresenceStatus`."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    TYPING = "typing"
+    RECORDING = "recording"
+    PAUSED = "paused"
+
+    @property
+    def is_active(self) -> bool:
+        """Return True when the presence means the contact is in the app."""
+        return self is not PresenceStatus.OFFLINE
+
+
+CHAT_PRESENCES: frozenset[PresenceStatus] = frozenset(
+    {PresenceStatus.TYPING, PresenceStatus.RECORDING, PresenceStatus.PAUSED}
+)
+ACCOUNT_PRESENCES: frozenset[PresenceStatus] = frozenset(
+    {PresenceStatus.ONLINE, PresenceStatus.OFFLINE}
+)
+
+
+class SessionStatus(StrEnum):
+    """A WAHA session status; statuses we do not know map to UNKNOWN."""
+
+    STOPPED = "STOPPED"
+    STARTING = "STARTING"
+    SCAN_QR_CODE = "SCAN_QR_CODE"
+    WORKING = "WORKING"
+    FAILED = "FAILED"
+    PASSKEY_REQUIRED = "PASSKEY_REQUIRED"
+    PASSKEY_CONFIRMATION_REQUIRED = "PASSKEY_CONFIRMATION_REQUIRED"
+    UNKNOWN = "UNKNOWN"
+
+    @classmethod
+    def parse(cls, value: object) -> SessionStatus:
+        """Map a raw status to a member, UNKNOWN for future values."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def needs_login(self) -> bool:
+        """Return True when a person has to act in WAHA to log in again."""
+        return self in _LOGIN_STATUSES
+
+
+_LOGIN_STATUSES = frozenset(
+    {
+        SessionStatus.SCAN_QR_CODE,
+        SessionStatus.FAILED,
+        SessionStatus.PASSKEY_REQUIRED,
+        SessionStatus.PASSKEY_CONFIRMATION_REQUIRED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MeInfo:
+    """The WhatsApp account behind a session."""
+
+    id: str
+    push_name: str | None = None
+    lid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One entry of `GET /api/sessions`."""
+
+    name: str
+    status: SessionStatus
+    raw_status: str
+    config: dict[str, Any]
+    me: MeInfo | None
+    presence: PresenceStatus | None
+    engine: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantPresence:
+    """One participant's presence; `presence` is None for values WAHA left out."""
+
+    participant: str
+    presence: PresenceStatus | None
+    last_seen: datetime | None
+    raw_presence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPresences:
+    """A chat and the presences of its participants."""
+
+    chat_id: str
+    presences: tuple[ParticipantPresence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatusPayload:
+    """The payload of a `session.status` event."""
+
+    name: str
+    status: SessionStatus
+    raw_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class WahaEvent:
+    """A WAHA event envelope, as delivered by webhook or WebSocket."""
+
+    id: str
+    timestamp: int
+    event: str
+    session: str
+    payload: dict[str, Any]
+    engine: str | None = None
+    me: MeInfo | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _require_str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise WahaParseError(f"'{key}' must be a non-empty string")
+    return value
+
+
+def _require_dict(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise WahaParseError(f"{what} must be an object")
+    return value
+
+
+def parse_me(value: object) -> MeInfo | None:
+    """Parse `me`, which is null before the session is authenticated."""
+    if value is None:
+        return None
+    data = _require_dict(value, "me")
+    lid = data.get("lid")
+    push_name = data.get("pushName")
+    return MeInfo(
+        id=_require_str(data, "id"),
+        push_name=push_name if isinstance(push_name, str) else None,
+        lid=lid if isinstance(lid, str) and lid else None,
+    )
+
+
+def parse_account_presence(value: object) -> PresenceStatus | None:
+    """Parse a session's own presence: online, offline or null."""
+    if value in (PresenceStatus.ONLINE.value, PresenceStatus.OFFLINE.value):
+        return PresenceStatus(str(value))
+    return None
+
+
+def parse_session(value: object) -> SessionInfo:
+    """Parse a `SessionInfo` or `SessionDetailedInfo` object."""
+    data = _require_dict(value, "session")
+    raw_status = _require_str(data, "status")
+    config = data.get("config") or {}
+    engine = data.get("engine")
+    engine_name = engine.get("engine") if isinstance(engine, dict) else None
+    return SessionInfo(
+        name=_require_str(data, "name"),
+        status=SessionStatus.parse(raw_status),
+        raw_status=raw_status,
+        config=_require_dict(config, "config"),
+        me=parse_me(data.get("me")),
+        presence=parse_account_presence(data.get("presence")),
+        engine=engine_name if isinstance(engine_name, str) else None,
+    )
+
+
+def parse_last_seen(value: object) -> datetime | None:
+    """Convert WAHA's `lastSeen` (Unix seconds, or null) to an aware datetime."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def parse_chat_presences(value: object) -> ChatPresences:
+    """Parse a `WAHAChatPresences` object."""
+    data = _require_dict(value, "presence payload")
+    raw_presences = data.get("presences")
+    if raw_presences is None:
+        raw_presences = []
+    if not isinstance(raw_presences, list):
+        raise WahaParseError("'presences' must be a list")
+    presences: list[ParticipantPresence] = []
+    for item in raw_presences:
+        entry = _require_dict(item, "presence entry")
+        raw = entry.get("lastKnownPresence")
+        try:
+            presence: PresenceStatus | None = PresenceStatus(str(raw))
+        except ValueError:
+            presence = None
+        presences.append(
+            ParticipantPresence(
+                participant=normalize_chat_id(_require_str(entry, "participant")),
+                presence=presence,
+                last_seen=parse_last_seen(entry.get("lastSeen")),
+                raw_presence=raw if isinstance(raw, str) else None,
+            )
+        )
+    return ChatPresences(
+        chat_id=normalize_chat_id(_require_str(data, "id")),
+        presences=tuple(presences),
+    )
+
+
+def parse_session_status(value: object) -> SessionStatusPayload:
+    """Parse a `session.status` payload."""
+    data = _require_dict(value, "session.status payload")
+    raw_status = _require_str(data, "status")
+    return SessionStatusPayload(
+        name=_require_str(data, "name"),
+        status=SessionStatus.parse(raw_status),
+        raw_status=raw_status,
+    )
+
+
+def parse_event(value: object) -> WahaEvent:
+    """Parse a WAHA event envelope."""
+    data = _require_dict(value, "event")
+    timestamp = data.get("timestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        raise WahaParseError("'timestamp' must be an integer (ms)")
+    engine = data.get("engine")
+    return WahaEvent(
+        id=_require_str(data, "id"),
+        timestamp=timestamp,
+        event=_require_str(data, "event"),
+        session=_require_str(data, "session"),
+        payload=_require_dict(data.get("payload"), "payload"),
+        engine=engine if isinstance(engine, str) else None,
+        me=parse_me(data.get("me")),
+    )
+
+
+_PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,30}$")
+_SUFFIXES = ("@c.us", "@g.us", "@lid")
+
+
+def normalize_chat_id(value: str) -> str:
+    """Return WAHA's public form of a chat id or phone number.
+
+    Accepts `+31 6-1234 5678`, `31612345678`, `…@s.whatsapp.net`, `…@c.us`,
+    `…@g.us` and `…@lid` (device suffixes such as `123:4@lid` are dropped).
+    """
+    text = value.strip()
+    if "@" not in text:
+        if not _PHONE_RE.match(text):
+            raise WahaParseError(f"'{value}' is not a phone number or chat id")
+        digits = re.sub(r"\D", "", text)
+        if not 5 <= len(digits) <= 15:
+            raise WahaParseError(f"'{value}' is not a phone number or chat id")
+        return f"{digits}@c.us"
+    user, _, server = text.rpartition("@")
+    user = user.split(":", 1)[0]
+    if server == "s.whatsapp.net":
+        server = "c.us"
+    chat_id = f"{user}@{server}"
+    if not user or not chat_id.endswith(_SUFFIXES):
+        raise WahaParseError(f"'{value}' is not a phone number or chat id")
+    return chat_id
+
+
+def is_group(chat_id: str) -> bool:
+    """Return True for a group chat id."""
+    return chat_id.endswith("@g.us")
+
+
+def is_lid(chat_id: str) -> bool:
+    """Return True for a LID (hidden) user id."""
+    return chat_id.endswith("@lid")

@@ -1,0 +1,167 @@
+"""Sensors: session status, and presence, last seen and group activity of chats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import WahaConfigEntry
+from .coordinator import WahaCoordinator
+from .data import ChatState
+from .entity import WahaChatEntity, WahaEntity
+from .models import PresenceStatus, SessionStatus
+
+PARALLEL_UPDATES = 0
+
+KNOWN_STATUSES = [
+    status.value.lower() for status in SessionStatus if status is not SessionStatus.UNKNOWN
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WahaSessionSensorDescription(SensorEntityDescription):
+    """Describes a sensor of the account device."""
+
+    value_fn: Callable[[WahaCoordinator], str | None]
+    attributes_fn: Callable[[WahaCoordinator], dict[str, Any]] = lambda _: {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WahaChatSensorDescription(SensorEntityDescription):
+    """Describes a sensor of a tracked chat."""
+
+    value_fn: Callable[[ChatState], str | int | datetime | None]
+    attributes_fn: Callable[[WahaCoordinator, ChatState], dict[str, Any]] = (
+        lambda _c, _s: {}
+    )
+
+
+def _session_status(coordinator: WahaCoordinator) -> str | None:
+    status = coordinator.session_status
+    return None if status is SessionStatus.UNKNOWN else status.value.lower()
+
+
+SESSION_STATUS = WahaSessionSensorDescription(
+    key="session_status",
+    translation_key="session_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=KNOWN_STATUSES,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=_session_status,
+    attributes_fn=lambda coordinator: {"raw_status": coordinator.raw_status},
+)
+
+CONTACT_PRESENCE = WahaChatSensorDescription(
+    key="presence",
+    translation_key="presence",
+    device_class=SensorDeviceClass.ENUM,
+    options=[presence.value for presence in PresenceStatus],
+    value_fn=lambda chat: chat.contact.presence.value if chat.contact.presence else None,
+)
+
+LAST_SEEN = WahaChatSensorDescription(
+    key="last_seen",
+    translation_key="last_seen",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda chat: chat.contact.last_seen,
+)
+
+
+def _group_activity(coordinator: WahaCoordinator, chat: ChatState) -> dict[str, Any]:
+    return {
+        str(presence): [
+            coordinator.display_name(member) for member in chat.members_with(presence)
+        ]
+        for presence in (PresenceStatus.TYPING, PresenceStatus.RECORDING)
+    }
+
+
+GROUP_ACTIVE = WahaChatSensorDescription(
+    key="active_members",
+    translation_key="active_members",
+    value_fn=lambda chat: len(chat.members_with(PresenceStatus.TYPING))
+    + len(chat.members_with(PresenceStatus.RECORDING)),
+    attributes_fn=_group_activity,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: WahaConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the session sensor now and chat sensors as chats are tracked."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities([WahaSessionSensor(coordinator, SESSION_STATUS)])
+
+    @callback
+    def add_chat(chat: ChatState) -> None:
+        entities: list[SensorEntity]
+        if chat.is_group:
+            entities = [WahaChatSensor(coordinator, chat, GROUP_ACTIVE)]
+        else:
+            entities = [
+                WahaChatSensor(coordinator, chat, CONTACT_PRESENCE),
+                WahaLastSeenSensor(coordinator, chat, LAST_SEEN),
+            ]
+        async_add_entities(entities, config_subentry_id=chat.subentry_id)
+
+    coordinator.async_add_chat_adder(add_chat)
+
+
+class WahaSessionSensor(WahaEntity, SensorEntity):
+    """A sensor of the account device."""
+
+    entity_description: WahaSessionSensorDescription
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return extra attributes."""
+        return self.entity_description.attributes_fn(self.coordinator)
+
+
+class WahaChatSensor(WahaChatEntity, SensorEntity):
+    """A sensor of a tracked chat."""
+
+    entity_description: WahaChatSensorDescription
+
+    @property
+    def native_value(self) -> str | int | datetime | None:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.chat)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return extra attributes, if the description has any."""
+        return self.entity_description.attributes_fn(self.coordinator, self.chat) or None
+
+
+class WahaLastSeenSensor(WahaChatSensor, RestoreSensor):
+    """Last seen, kept across Home Assistant restarts."""
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last known value when nothing newer is known."""
+        await super().async_added_to_hass()
+        if self.chat.contact.last_seen is not None:
+            return
+        if (data := await self.async_get_last_sensor_data()) is None:
+            return
+        if isinstance(data.native_value, datetime):
+            self.chat.contact.last_seen = data.native_value

@@ -1,0 +1,62 @@
+"""Merge our event delivery into a WAHA session config without losing the rest."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .const import WEBHOOK_EVENTS
+
+WEBHOOK_RETRIES = {"policy": "exponential", "delaySeconds": 2, "attempts": 6}
+
+
+def build_webhook(url: str, hmac_key: str) -> dict[str, Any]:
+    """Return the webhook entry we add to `config.webhooks`."""
+    return {
+        "url": url,
+        "events": list(WEBHOOK_EVENTS),
+        "hmac": {"key": hmac_key},
+        "retries": dict(WEBHOOK_RETRIES),
+    }
+
+
+def _is_ours(webhook: object, webhook_id: str) -> bool:
+    return isinstance(webhook, dict) and webhook_id in str(webhook.get("url", ""))
+
+
+def desired_config(
+    config: dict[str, Any],
+    *,
+    webhook_id: str,
+    webhook: dict[str, Any] | None,
+    engine: str | None,
+) -> dict[str, Any]:
+    """Return `config` with our webhook in place and WEBJS presence events on."""
+    result = copy.deepcopy(config)
+    webhooks = [
+        item for item in result.get("webhooks") or [] if not _is_ours(item, webhook_id)
+    ]
+    if webhook is not None:
+        webhooks.append(webhook)
+    if webhooks or "webhooks" in result:
+        result["webhooks"] = webhooks
+    if engine == "WEBJS":
+        webjs = result.setdefault("webjs", {})
+        if isinstance(webjs, dict):
+            webjs["tagsEventsOn"] = True
+    return result
+
+
+def without_our_webhook(config: dict[str, Any], webhook_id: str) -> dict[str, Any]:
+    """Return `config` with our webhook removed and everything else kept."""
+    result = copy.deepcopy(config)
+    if "webhooks" in result:
+        result["webhooks"] = [
+            item for item in result["webhooks"] or [] if not _is_ours(item, webhook_id)
+        ]
+    return result
+
+
+def has_our_webhook(config: dict[str, Any], webhook_id: str) -> bool:
+    """Return True when the session config still delivers to our webhook."""
+    return any(_is_ours(item, webhook_id) for item in config.get("webhooks") or [])

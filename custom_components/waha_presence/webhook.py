@@ -1,0 +1,94 @@
+"""Receive WAHA events on a Home Assistant webhook, HMAC-verified."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from http import HTTPStatus
+import json
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from homeassistant.components import webhook
+from homeassistant.core import HomeAssistant, callback
+
+from .const import DOMAIN, LOGGER
+from .models import WahaParseError, parse_event
+
+if TYPE_CHECKING:
+    from .coordinator import WahaCoordinator
+
+HMAC_HEADER = "X-Webhook-Hmac"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def signature(key: str, body: bytes) -> str:
+    """Return WAHA's signature of a body: hex HMAC-SHA512."""
+    return hmac.new(key.encode(), body, hashlib.sha512).hexdigest()
+
+
+class WahaWebhook:
+    """The webhook that one config entry registers."""
+
+    def __init__(
+        self, hass: HomeAssistant, webhook_id: str, hmac_key: str, title: str
+    ) -> None:
+        """Keep what the handler needs; `coordinator` is set before events flow."""
+        self.hass = hass
+        self.webhook_id = webhook_id
+        self._key = hmac_key
+        self._title = title
+        self._warned = False
+        self.coordinator: WahaCoordinator | None = None
+
+    @callback
+    def async_register(self) -> None:
+        """Start accepting POSTs on the webhook."""
+        webhook.async_register(
+            self.hass,
+            DOMAIN,
+            f"WAHA Presence {self._title}",
+            self.webhook_id,
+            self._async_handle,
+            allowed_methods=["POST"],
+        )
+
+    @callback
+    def async_unregister(self) -> None:
+        """Stop accepting POSTs on the webhook."""
+        webhook.async_unregister(self.hass, self.webhook_id)
+
+    def _reject(self, reason: str, remote: str | None) -> web.Response:
+        if not self._warned:
+            LOGGER.warning(
+                "Rejected a WAHA webhook call from %s for %s: %s",
+                remote,
+                self._title,
+                reason,
+            )
+            self._warned = True
+        else:
+            LOGGER.debug("Rejected a WAHA webhook call: %s", reason)
+        return web.Response(status=HTTPStatus.UNAUTHORIZED)
+
+    async def _async_handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        body = await request.read()
+        given = request.headers.get(HMAC_HEADER)
+        if not given:
+            return self._reject("no signature", request.remote)
+        if not hmac.compare_digest(given.lower(), signature(self._key, body)):
+            return self._reject("wrong signature", request.remote)
+        self._warned = False
+        try:
+            event = parse_event(json.loads(body))
+        except (ValueError, WahaParseError) as err:
+            LOGGER.debug("Malformed WAHA webhook body: %s", err)
+            return web.Response(status=HTTPStatus.BAD_REQUEST)
+        if self.coordinator is not None:
+            self.coordinator.async_handle_event(event)
+        return web.Response(status=HTTPStatus.OK)

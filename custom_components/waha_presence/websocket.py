@@ -1,0 +1,100 @@
+"""Receive WAHA events over its WebSocket, for setups where WAHA cannot reach HA."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from aiohttp import ClientError, ClientSession, WSMsgType
+
+from homeassistant.core import HomeAssistant, callback
+
+from .const import LOGGER, WEBHOOK_EVENTS, WS_RECONNECT_MAX, WS_RECONNECT_MIN
+from .models import WahaParseError, parse_event
+
+if TYPE_CHECKING:
+    from .coordinator import WahaCoordinator
+
+WS_UNAUTHORIZED = 1008
+
+
+def ws_url(base_url: str, api_key: str, session: str) -> str:
+    """Return the `/ws` URL with WAHA's query-string filters."""
+    scheme_url = base_url.rstrip("/").replace("http", "ws", 1)
+    query = urlencode(
+        [("x-api-key", api_key), ("session", session)]
+        + [("events", event) for event in WEBHOOK_EVENTS]
+    )
+    return f"{scheme_url}/ws?{query}"
+
+
+class WahaWebSocket:
+    """Keeps one WebSocket to WAHA open and hands its events on."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        session: ClientSession,
+        url: str,
+        coordinator: WahaCoordinator,
+    ) -> None:
+        """Store the connection settings."""
+        self.hass = hass
+        self._session = session
+        self._url = url
+        self._coordinator = coordinator
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    @callback
+    def async_start(self) -> None:
+        """Run the receive loop in the background."""
+        self._task = self._coordinator.entry.async_create_background_task(
+            self.hass, self._async_run(), "waha_presence websocket"
+        )
+
+    async def async_stop(self) -> None:
+        """Close the connection and end the loop."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _async_run(self) -> None:
+        delay = WS_RECONNECT_MIN.total_seconds()
+        while True:
+            try:
+                closed_by_auth = await self._async_listen()
+            except (ClientError, OSError, TimeoutError) as err:
+                LOGGER.debug("WAHA WebSocket failed: %s", err)
+                closed_by_auth = False
+            if self.connected.is_set():
+                delay = WS_RECONNECT_MIN.total_seconds()
+            self.connected.clear()
+            if closed_by_auth:
+                LOGGER.warning("WAHA refused the WebSocket: the API key is wrong")
+                self._coordinator.entry.async_start_reauth(self.hass)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, WS_RECONNECT_MAX.total_seconds())
+
+    async def _async_listen(self) -> bool:
+        """Read frames until the socket closes; True when closed for auth."""
+        async with self._session.ws_connect(self._url, heartbeat=30) as ws:
+            self.connected.set()
+            LOGGER.debug("WAHA WebSocket connected")
+            # No replay after a reconnect: catch up on the session and subscriptions.
+            await self._coordinator.async_refresh_session()
+            self._coordinator.async_schedule_sync(read_state=True)
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                try:
+                    event = parse_event(json.loads(message.data))
+                except (ValueError, WahaParseError) as err:
+                    LOGGER.debug("Malformed WAHA WebSocket frame: %s", err)
+                    continue
+                self._coordinator.async_handle_event(event)
+            return ws.close_code == WS_UNAUTHORIZED
