@@ -274,7 +274,9 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = error
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): KEY_SELECTOR}),
+            data_schema=probatio.Schema(
+                {probatio.Required(CONF_API_KEY): KEY_SELECTOR}
+            ),
             errors=errors,
             description_placeholders={"url": entry.data[CONF_URL]},
         )
@@ -289,9 +291,8 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
             url = user_input[CONF_URL].rstrip("/")
             webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
             client = _client(self, url, user_input[CONF_API_KEY])
-            if (
-                user_input[CONF_DELIVERY] == DELIVERY_WEBHOOK
-                and not _valid_url(webhook_url)
+            if user_input[CONF_DELIVERY] == DELIVERY_WEBHOOK and not _valid_url(
+                webhook_url
             ):
                 errors[CONF_WEBHOOK_URL] = "invalid_url"
             elif not (error := await _async_check_server(client)):
@@ -355,7 +356,9 @@ class WahaOptionsFlow(OptionsFlow):
         """Show and store the re-subscribe interval."""
         if user_input is not None:
             return self.async_create_entry(
-                data={CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])}
+                data={
+                    CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])
+                }
             )
         return self.async_show_form(
             step_id="init",
@@ -422,9 +425,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
                 LOGGER.debug("Checking %s failed: %s", user_input[CONF_CHAT], err)
                 errors["base"] = "cannot_connect"
             if not errors:
-                if any(
-                    sub.unique_id == chat_id for sub in entry.subentries.values()
-                ):
+                if any(sub.unique_id == chat_id for sub in entry.subentries.values()):
                     return self.async_abort(reason="already_tracked")
                 name = names.get(chat_id) or await _async_contact_name(
                     client, session, chat_id

@@ -238,7 +238,9 @@ class WahaCoordinator:
                 if read_state:
                     await self._async_read_state(chats)
             except WahaError as err:
-                LOGGER.debug("Presence upkeep for %s stopped: %s", self.session_name, err)
+                LOGGER.debug(
+                    "Presence upkeep for %s stopped: %s", self.session_name, err
+                )
 
     async def _bounded(
         self,
@@ -282,6 +284,7 @@ class WahaCoordinator:
                 for result in results:
                     self._apply_presences(result, timestamp=None)
                 return
+
         # WEBJS cannot list and GOWS lists garbage: read chat by chat.
         async def read(chat: ChatState) -> None:
             result = await self.client.get_presence(self.session_name, chat.chat_id)

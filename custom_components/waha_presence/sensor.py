@@ -26,7 +26,9 @@ from .models import PresenceStatus, SessionStatus
 PARALLEL_UPDATES = 0
 
 KNOWN_STATUSES = [
-    status.value.lower() for status in SessionStatus if status is not SessionStatus.UNKNOWN
+    status.value.lower()
+    for status in SessionStatus
+    if status is not SessionStatus.UNKNOWN
 ]
 
 
@@ -68,7 +70,9 @@ CONTACT_PRESENCE = WahaChatSensorDescription(
     translation_key="presence",
     device_class=SensorDeviceClass.ENUM,
     options=[presence.value for presence in PresenceStatus],
-    value_fn=lambda chat: chat.contact.presence.value if chat.contact.presence else None,
+    value_fn=lambda chat: (
+        chat.contact.presence.value if chat.contact.presence else None
+    ),
 )
 
 LAST_SEEN = WahaChatSensorDescription(
@@ -91,8 +95,10 @@ def _group_activity(coordinator: WahaCoordinator, chat: ChatState) -> dict[str, 
 GROUP_ACTIVE = WahaChatSensorDescription(
     key="active_members",
     translation_key="active_members",
-    value_fn=lambda chat: len(chat.members_with(PresenceStatus.TYPING))
-    + len(chat.members_with(PresenceStatus.RECORDING)),
+    value_fn=lambda chat: (
+        len(chat.members_with(PresenceStatus.TYPING))
+        + len(chat.members_with(PresenceStatus.RECORDING))
+    ),
     attributes_fn=_group_activity,
 )
 
@@ -150,7 +156,9 @@ class WahaChatSensor(WahaChatEntity, SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return extra attributes, if the description has any."""
-        return self.entity_description.attributes_fn(self.coordinator, self.chat) or None
+        return (
+            self.entity_description.attributes_fn(self.coordinator, self.chat) or None
+        )
 
 
 class WahaLastSeenSensor(WahaChatSensor, RestoreSensor):

@@ -1,0 +1,75 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import json
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from homeassistant.core import HomeAssistant
+from simulator import WahaSimulator
+
+from .conftest import HMAC_KEY, SESSION, WEBHOOK_ID
+
+
+async def wait_for(
+    hass: HomeAssistant, predicate: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Let HA and the simulator run until `predicate` holds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            await hass.async_block_till_done()
+            if predicate():
+                return
+            await asyncio.sleep(0.01)
+
+
+async def post_event(
+    client: TestClient,
+    waha: WahaSimulator,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    timestamp: int | None = None,
+    event_id: str | None = None,
+    session: str = SESSION,
+    key: str = HMAC_KEY,
+) -> int:
+    """Sign and POST one WAHA envelope to our webhook; return the HTTP status."""
+    envelope = waha.build_envelope(
+        session, event, payload, timestamp=timestamp, event_id=event_id
+    )
+    body = json.dumps(envelope).encode()
+    response = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Webhook-Hmac": waha.sign(body, key),
+            "X-Webhook-Hmac-Algorithm": "sha512",
+        },
+    )
+    return int(response.status)
+
+
+def presence_payload(
+    chat_id: str,
+    presence: str,
+    *,
+    participant: str | None = None,
+    last_seen: int | None = None,
+) -> dict[str, Any]:
+    """Return a `presence.update` payload for one participant."""
+    return {
+        "id": chat_id,
+        "presences": [
+            {
+                "participant": participant or chat_id,
+                "lastKnownPresence": presence,
+                "lastSeen": last_seen,
+            }
+        ],
+    }

@@ -1,0 +1,125 @@
+"""The WAHA client against the simulator: requests and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from aiohttp import ClientSession
+import pytest
+
+from custom_components.waha_presence.api import WahaClient
+from custom_components.waha_presence.exceptions import (
+    WahaAuthError,
+    WahaBadRequestError,
+    WahaConnectionError,
+    WahaNotFoundError,
+    WahaNotSupportedError,
+    WahaResponseError,
+    WahaSessionNotReadyError,
+)
+from custom_components.waha_presence.models import PresenceStatus, SessionStatus
+from simulator import WahaSimulator
+
+from .conftest import ACCOUNT_ID, ALICE, ALICE_LID, API_KEY, SESSION
+
+
+@pytest.fixture
+async def client(waha: WahaSimulator) -> AsyncGenerator[WahaClient]:
+    """Return a client with its own aiohttp session."""
+    async with ClientSession() as session:
+        yield WahaClient(session, waha.url + "/", API_KEY, timeout=2)
+
+
+async def test_reads(client: WahaClient, waha: WahaSimulator) -> None:
+    """Sessions, the account, LIDs and contacts parse from real responses."""
+    assert await client.ping()
+    assert (await client.server_version())["version"]
+    assert "startTimestamp" in await client.server_status()
+    sessions = await client.list_sessions()
+    assert [s.name for s in sessions] == [SESSION]
+    session = await client.get_session(SESSION)
+    assert session.status is SessionStatus.WORKING
+    assert session.engine == "NOWEB"
+    assert session.me is not None
+    assert session.me.id == ACCOUNT_ID
+    me = await client.get_me(SESSION)
+    assert me is not None
+    assert me.id == ACCOUNT_ID
+    assert await client.lid_for_phone(SESSION, ALICE) == ALICE_LID
+    assert await client.phone_for_lid(SESSION, ALICE_LID) == ALICE
+    assert await client.check_exists(SESSION, "31611111111") == ALICE
+    contact = await client.get_contact(SESSION, ALICE)
+    assert contact is not None
+    assert contact["name"] == "Alice"
+    assert any(chat["id"] == ALICE for chat in await client.chats_overview(SESSION))
+    request = waha.requests[-1]
+    assert request.headers["X-Api-Key"] == API_KEY
+
+
+async def test_presence_calls(client: WahaClient, waha: WahaSimulator) -> None:
+    """Subscribe, read and set presence send exactly WAHA's requests."""
+    await client.subscribe_presence(SESSION, ALICE_LID)
+    assert waha.requests[-1].path == f"/api/{SESSION}/presence/{ALICE_LID}/subscribe"
+    assert ALICE_LID in waha.session(SESSION).subscriptions
+    await client.set_presence(SESSION, PresenceStatus.TYPING, ALICE)
+    assert waha.requests[-1].json == {"presence": "typing", "chatId": ALICE}
+    await client.set_presence(SESSION, PresenceStatus.OFFLINE)
+    assert waha.requests[-1].json == {"presence": "offline"}
+    result = await client.get_presence(SESSION, ALICE)
+    assert result.chat_id == ALICE
+    assert isinstance(await client.get_all_presences(SESSION), list)
+    await client.start_typing(SESSION, ALICE)
+    assert waha.requests[-1].json == {"session": SESSION, "chatId": ALICE}
+    await client.stop_typing(SESSION, ALICE)
+    assert waha.requests[-1].path == "/api/stopTyping"
+
+
+async def test_errors(client: WahaClient, waha: WahaSimulator) -> None:
+    """Each WAHA error maps to its own exception."""
+    with pytest.raises(WahaBadRequestError, match="requires 'chatId'"):
+        await client.set_presence(SESSION, PresenceStatus.TYPING)
+    with pytest.raises(WahaNotFoundError):
+        await client.get_session("missing")
+    with pytest.raises(WahaSessionNotReadyError) as not_ready:
+        await client.subscribe_presence("missing", ALICE)
+    assert not_ready.value.session == "missing"
+    await waha.set_status(SESSION, "STOPPED")
+    with pytest.raises(WahaSessionNotReadyError) as stopped:
+        await client.subscribe_presence(SESSION, ALICE)
+    assert stopped.value.status == "STOPPED"
+    waha.fail_next(
+        "GET",
+        f"/api/{SESSION}/presence",
+        501,
+        {
+            "message": "The method is not implemented by 'WEBJS' engine. Check the docs",
+            "error": "Not Implemented",
+            "statusCode": 501,
+        },
+    )
+    with pytest.raises(WahaNotSupportedError) as unsupported:
+        await client.get_all_presences(SESSION)
+    assert unsupported.value.engine == "WEBJS"
+    waha.fail_next("GET", "/api/server/version", 500, None)
+    with pytest.raises(WahaResponseError, match="500"):
+        await client.server_version()
+    waha.fail_next("GET", "/api/sessions", 200, {"not": "a list"})
+    with pytest.raises(WahaResponseError):
+        await client.list_sessions()
+    waha.fail_next("GET", f"/api/sessions/{SESSION}", 200, {"name": SESSION})
+    with pytest.raises(WahaResponseError, match="status"):
+        await client.get_session(SESSION)
+
+
+async def test_auth_and_connection(waha: WahaSimulator) -> None:
+    """A wrong key is an auth error; a timeout and a closed port are connection errors."""
+    async with ClientSession() as session:
+        with pytest.raises(WahaAuthError):
+            await WahaClient(session, waha.url, "wrong").server_version()
+        waha.delay_next("GET", "/api/server/version", 1.0)
+        with pytest.raises(WahaConnectionError, match="timed out"):
+            await WahaClient(session, waha.url, API_KEY, timeout=0.2).server_version()
+        url = waha.url
+        await waha.stop()
+        with pytest.raises(WahaConnectionError, match="cannot reach"):
+            await WahaClient(session, url, API_KEY).server_version()

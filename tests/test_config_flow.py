@@ -1,0 +1,477 @@
+"""Config flow: user → session → delivery, reauth, reconfigure, options, subentries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.waha_presence.const import (
+    CONF_ACCOUNT_ID,
+    CONF_CHAT_ID,
+    CONF_CHAT_NAME,
+    CONF_DELIVERY,
+    CONF_HMAC_KEY,
+    CONF_RESUBSCRIBE_MINUTES,
+    CONF_SESSION,
+    CONF_WEBHOOK_URL,
+    DELIVERY_WEBHOOK,
+    DELIVERY_WEBSOCKET,
+    DOMAIN,
+    SUBENTRY_CHAT,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from simulator import WahaSimulator
+
+from .conftest import (
+    ACCOUNT_ID,
+    ALICE,
+    API_KEY,
+    CAROL,
+    FAMILY,
+    SESSION,
+)
+
+USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
+
+
+async def _start(hass: HomeAssistant) -> dict[str, Any]:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+
+async def _to_delivery(hass: HomeAssistant, waha: WahaSimulator) -> dict[str, Any]:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    assert result["step_id"] == "session"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: SESSION}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "delivery"
+    return result
+
+
+async def test_full_flow_webhook(
+    hass: HomeAssistant, waha: WahaSimulator, ha_url: str
+) -> None:
+    """The happy path creates the entry and merges our webhook into WAHA."""
+    waha.session(SESSION).config = {
+        "webhooks": [USER_WEBHOOK],
+        "metadata": {"owner": "me"},
+    }
+    result = await _start(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+
+    result = await _to_delivery(hass, waha)
+    schema = result["data_schema"].schema
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested[CONF_DELIVERY] == DELIVERY_WEBHOOK
+    assert suggested[CONF_WEBHOOK_URL].startswith(f"{ha_url}/api/webhook/")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_DELIVERY: DELIVERY_WEBHOOK,
+            CONF_WEBHOOK_URL: suggested[CONF_WEBHOOK_URL],
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Home"
+    assert result["result"].unique_id == ACCOUNT_ID
+    data = result["data"]
+    assert data[CONF_URL] == waha.url
+    assert data[CONF_API_KEY] == API_KEY
+    assert data[CONF_SESSION] == SESSION
+    assert data[CONF_ACCOUNT_ID] == ACCOUNT_ID
+    assert data[CONF_WEBHOOK_URL] == suggested[CONF_WEBHOOK_URL]
+    assert data[CONF_WEBHOOK_ID] in data[CONF_WEBHOOK_URL]
+    assert len(data[CONF_HMAC_KEY]) >= 48
+    assert result["options"] == {CONF_RESUBSCRIBE_MINUTES: 10}
+    await hass.async_block_till_done()
+
+    config = waha.session(SESSION).config
+    assert config["metadata"] == {"owner": "me"}
+    assert config["webhooks"][0] == USER_WEBHOOK
+    ours = config["webhooks"][1]
+    assert ours["url"] == data[CONF_WEBHOOK_URL]
+    assert ours["events"] == ["presence.update", "session.status"]
+    assert ours["hmac"] == {"key": data[CONF_HMAC_KEY]}
+
+
+async def test_full_flow_websocket(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """WebSocket delivery needs no webhook URL and leaves WAHA's config alone."""
+    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
+    result = await _to_delivery(hass, waha)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBSOCKET}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_DELIVERY] == DELIVERY_WEBSOCKET
+    assert result["data"][CONF_WEBHOOK_URL] == ""
+    await hass.async_block_till_done()
+    assert waha.session(SESSION).config == {"webhooks": [USER_WEBHOOK]}
+    entry = result["result"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_no_default_webhook_url(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """Without any HA URL the webhook URL starts empty and must be entered."""
+    result = await _to_delivery(hass, waha)
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested[CONF_WEBHOOK_URL] == ""
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: ""}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_WEBHOOK_URL: "invalid_url"}
+
+
+@pytest.mark.parametrize(
+    ("fail", "error"),
+    [
+        (
+            ("GET", "/api/server/version", 401, {"message": "Unauthorized"}),
+            "invalid_auth",
+        ),
+        (("GET", "/api/server/version", 404, {"message": "Cannot GET"}), "not_waha"),
+        (("GET", "/api/server/version", 500, {"statusCode": 500}), "unknown"),
+        (("GET", "/api/sessions", 500, {"statusCode": 500}), "cannot_connect"),
+    ],
+)
+async def test_user_step_errors_recover(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    fail: tuple[str, str, int, dict[str, Any]],
+    error: str,
+) -> None:
+    """Each server error is shown on the form and the flow recovers."""
+    waha.fail_next(*fail)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    assert result["step_id"] == "session"
+
+
+async def test_wrong_api_key(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """A wrong key is WAHA's real 401."""
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert waha.requests[-1].headers["X-Api-Key"] == "wrong"
+
+
+async def test_cannot_connect(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """A closed port is cannot_connect; the right URL then works."""
+    url = waha.url
+    await waha.stop()
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: url, CONF_API_KEY: API_KEY}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_no_sessions(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A server without sessions aborts with a hint."""
+    sim = WahaSimulator(API_KEY)
+    await sim.start()
+    try:
+        result = await _start(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: sim.url, CONF_API_KEY: API_KEY}
+        )
+    finally:
+        await sim.stop()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_sessions"
+
+
+async def test_session_not_logged_in(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """A session waiting for its QR code is refused until another is picked."""
+    waha.add_session("second", engine="WEBJS", status="SCAN_QR_CODE", me=None)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    options = result["data_schema"].schema[CONF_SESSION].config["options"]
+    assert {option["value"] for option in options} == {SESSION, "second"}
+    assert any("SCAN_QR_CODE" in option["label"] for option in options)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: "second"}
+    )
+    assert result["errors"] == {"base": "session_not_logged_in"}
+    assert result["description_placeholders"] == {"session": "second"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: SESSION}
+    )
+    assert result["step_id"] == "delivery"
+
+
+async def test_session_read_fails(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """WAHA failing while the session is read is cannot_connect."""
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    waha.fail_next("GET", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: SESSION}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_duplicate_account_aborts(
+    hass: HomeAssistant, waha: WahaSimulator
+) -> None:
+    """The same WhatsApp account cannot be added twice."""
+    MockConfigEntry(domain=DOMAIN, unique_id=ACCOUNT_ID, data={}).add_to_hass(hass)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: SESSION}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A new API key is checked, stored, and the entry reloads with it."""
+    entry = init_integration
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    waha.api_key = "rotated-key"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "rotated-key"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_KEY] == "rotated-key"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Reconfigure checks each field and keeps the same account."""
+    entry = init_integration
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    base = {CONF_URL: waha.url, CONF_API_KEY: API_KEY, CONF_DELIVERY: DELIVERY_WEBHOOK}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: "not a url"}
+    )
+    assert result["errors"] == {CONF_WEBHOOK_URL: "invalid_url"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**base, CONF_API_KEY: "wrong", CONF_WEBHOOK_URL: "http://ha.local:8123/x"},
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    waha.fail_next(
+        "GET", f"/api/sessions/{SESSION}", 404, {"message": "Session not found"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: "http://ha.local:8123/x"}
+    )
+    assert result["errors"] == {"base": "session_not_found"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_DELIVERY: DELIVERY_WEBSOCKET}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_DELIVERY] == DELIVERY_WEBSOCKET
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_other_account(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Pointing the entry at another account aborts."""
+    waha.session(SESSION).me = {"id": "31699999999@c.us", "pushName": "Other"}
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_URL: waha.url, CONF_API_KEY: API_KEY, CONF_DELIVERY: DELIVERY_WEBSOCKET},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+
+
+async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """The re-subscribe interval is an option."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_RESUBSCRIBE_MINUTES: 30}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options == {CONF_RESUBSCRIBE_MINUTES: 30}
+    await hass.async_block_till_done()
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.resubscribe_interval.total_seconds() == 30 * 60
+
+
+async def _start_chat_flow(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[str, Any]:
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CHAT), context={"source": SOURCE_USER}
+    )
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_from_list(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Chats come from WAHA; picking one creates the subentry and its device."""
+    result = await _start_chat_flow(hass, init_integration)
+    assert result["type"] is FlowResultType.FORM
+    options = result["data_schema"].schema["chat"].config["options"]
+    labels = {option["value"]: option["label"] for option in options}
+    assert labels[ALICE] == "Alice"
+    assert labels[FAMILY] == "Family"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": FAMILY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Family"
+    assert result["data"] == {CONF_CHAT_ID: FAMILY, CONF_CHAT_NAME: "Family"}
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_by_number(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A typed number is normalised, checked with WAHA and named from WAHA."""
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "+31 6-3333 3333"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_CHAT_ID: CAROL, CONF_CHAT_NAME: "Carol"}
+    check = next(r for r in waha.requests if r.path == "/api/contacts/check-exists")
+    assert check.query == {"phone": "31633333333", "session": SESSION}
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_errors(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Bad ids, numbers not on WhatsApp and WAHA errors are shown on the form."""
+    waha.add_contact(SESSION, "31644444444@c.us", on_whatsapp=False)
+    result = await _start_chat_flow(hass, init_integration)
+    flow_id = result["flow_id"]
+
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {"chat": "hello"}
+    )
+    assert result["errors"] == {"chat": "invalid_chat"}
+
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {"chat": "+31 6 4444 4444"}
+    )
+    assert result["errors"] == {"chat": "not_on_whatsapp"}
+
+    waha.fail_next(
+        "GET",
+        "/api/contacts/check-exists",
+        422,
+        {
+            "error": "Session status is not as expected",
+            "session": SESSION,
+            "status": "STARTING",
+        },
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {"chat": "31655555555"}
+    )
+    assert result["errors"] == {"base": "session_not_ready"}
+
+    waha.fail_next("GET", "/api/contacts/check-exists", 500, {"statusCode": 500})
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {"chat": "31655555555"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_track_chat_twice_aborts(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A chat that is tracked already is not offered and aborts when typed."""
+    result = await _start_chat_flow(hass, init_integration)
+    values = {
+        o["value"] for o in result["data_schema"].schema["chat"].config["options"]
+    }
+    assert ALICE not in values
+    assert CAROL in values
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": ALICE}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_tracked"
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_unknown_name(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Without a chat list or a contact name the number is the name."""
+    waha.add_contact(SESSION, "31677777777@c.us")
+    waha.fail_next("GET", f"/api/{SESSION}/chats/overview", 500, {"statusCode": 500})
+    waha.fail_next("GET", "/api/contacts", 500, {"statusCode": 500})
+    result = await _start_chat_flow(hass, init_integration)
+    assert result["data_schema"].schema["chat"].config["options"] == []
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "31677777777"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "+31677777777"
+
+
+async def test_track_chat_entry_not_loaded(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Chats can only be added while the session is loaded."""
+    config_entry.add_to_hass(hass)
+    result = await _start_chat_flow(hass, config_entry)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"

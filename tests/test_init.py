@@ -1,0 +1,151 @@
+"""Setup, retry, reauth, unload and removal against the simulator."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from simulator import WahaSimulator
+
+from .conftest import ACCOUNT_ID, SESSION, WEBHOOK_ID
+from .helpers import wait_for
+
+USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
+
+
+async def test_setup_merges_webhook_and_follows_restart(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Setup PUTs the full config with our webhook; WAHA restarts the session."""
+    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK], "debug": True}
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+
+    put = [r for r in waha.requests if r.method == "PUT"]
+    assert len(put) == 1
+    assert put[0].path == f"/api/sessions/{SESSION}"
+    config = put[0].json["config"]
+    assert config["debug"] is True
+    assert config["webhooks"][0] == USER_WEBHOOK
+    assert config["webhooks"][1]["url"] == config_entry.data[CONF_WEBHOOK_URL]
+    statuses = [
+        d.body
+        for d in waha.deliveries
+        if b"session.status" in d.body and d.status == 200
+    ]
+    assert statuses, "the restart's status events reached our webhook"
+    state = hass.states.get("sensor.home_session_status")
+    assert state is not None
+    assert state.state == "working"
+
+
+async def test_setup_without_changes_does_not_restart(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A second setup finds its webhook in place and sends no PUT."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: config_entry.runtime_data.coordinator.available)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert [r.method for r in waha.requests].count("PUT") == 1
+
+
+async def test_waha_down_at_startup_retries(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """WAHA unreachable at startup means setup retry, not failure."""
+    await waha.stop()
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert WEBHOOK_ID not in hass.data.get("webhook", {})
+
+
+async def test_unknown_session_retries(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A session WAHA does not know (404) retries setup."""
+    waha.fail_next(
+        "GET", f"/api/sessions/{SESSION}", 404, {"message": "Session not found"}
+    )
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "no session named default" in (config_entry.reason or "")
+
+
+async def test_wrong_key_starts_reauth(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A 401 at setup starts the reauth flow."""
+    waha.api_key = "rotated"
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_unload_and_remove_clean_up(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Unload drops the HA webhook; removal takes ours out of WAHA, keeps the rest."""
+    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: config_entry.runtime_data.coordinator.available)
+    assert len(waha.session(SESSION).config["webhooks"]) == 2
+
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
+    assert config_entry.data[CONF_WEBHOOK_ID] not in hass.data.get("webhook", {})
+
+    await hass.config_entries.async_remove(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert waha.session(SESSION).config["webhooks"] == [USER_WEBHOOK]
+
+
+async def test_remove_when_waha_is_down(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Removing with WAHA down still removes the entry and says what is left."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: config_entry.runtime_data.coordinator.available)
+    await waha.stop()
+    await hass.config_entries.async_remove(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "Could not remove the webhook" in caplog.text
+    assert hass.config_entries.async_get_entry(config_entry.entry_id) is None
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The account and each tracked chat get a device; chats link to the account."""
+    account = device_registry.async_get_device(identifiers={(DOMAIN, ACCOUNT_ID)})
+    assert account is not None
+    assert account.name == "Home"
+    chats = [
+        d
+        for d in dr.async_entries_for_config_entry(
+            device_registry, init_integration.entry_id
+        )
+        if d.id != account.id
+    ]
+    assert sorted(d.name for d in chats) == ["Alice", "Bob", "Family"]
+    assert all(d.via_device_id == account.id for d in chats)

@@ -1,0 +1,126 @@
+"""Parsers and id normalisation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from custom_components.waha_presence.models import (
+    PresenceStatus,
+    SessionStatus,
+    WahaParseError,
+    normalize_chat_id,
+    parse_chat_presences,
+    parse_event,
+    parse_last_seen,
+    parse_me,
+    parse_session,
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("+31 6-1234 5678", "31612345678@c.us"),
+        ("31612345678", "31612345678@c.us"),
+        ("(031) 612.345.678", "031612345678@c.us"),
+        ("31612345678@s.whatsapp.net", "31612345678@c.us"),
+        ("31612345678@c.us", "31612345678@c.us"),
+        (" 123456:12@lid ", "123456@lid"),
+        ("120363000000000001@g.us", "120363000000000001@g.us"),
+    ],
+)
+def test_normalize(given: str, expected: str) -> None:
+    """Numbers and ids come out in WAHA's public form."""
+    assert normalize_chat_id(given) == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "",
+        "hello",
+        "123",
+        "1234567890123456",
+        "@c.us",
+        "abc@example.com",
+        "1@newsletter",
+    ],
+)
+def test_normalize_rejects(given: str) -> None:
+    """Anything else is a parse error."""
+    with pytest.raises(WahaParseError):
+        normalize_chat_id(given)
+
+
+def test_statuses() -> None:
+    """Known statuses parse; future ones are UNKNOWN; login statuses are flagged."""
+    assert SessionStatus.parse("WORKING") is SessionStatus.WORKING
+    assert SessionStatus.parse("NEW_THING") is SessionStatus.UNKNOWN
+    assert SessionStatus.PASSKEY_REQUIRED.needs_login
+    assert not SessionStatus.STARTING.needs_login
+    assert PresenceStatus.PAUSED.is_active
+    assert not PresenceStatus.OFFLINE.is_active
+
+
+def test_last_seen() -> None:
+    """lastSeen is seconds; null, zero and junk are None."""
+    assert parse_last_seen(1_700_000_000) == datetime(
+        2023, 11, 14, 22, 13, 20, tzinfo=UTC
+    )
+    for value in (None, 0, -5, True, "1700000000"):
+        assert parse_last_seen(value) is None
+
+
+def test_session_and_me() -> None:
+    """Session presence is online/offline/null; the openapi's object form is ignored."""
+    session = parse_session(
+        {
+            "name": "default",
+            "status": "WORKING",
+            "config": None,
+            "me": None,
+            "presence": {"x": 1},
+        }
+    )
+    assert session.presence is None
+    assert session.config == {}
+    assert parse_me({"id": "1@c.us", "pushName": 5, "lid": ""}) == parse_me(
+        {"id": "1@c.us"}
+    )
+    with pytest.raises(WahaParseError):
+        parse_me({"pushName": "x"})
+    with pytest.raises(WahaParseError):
+        parse_session({"name": "default", "status": "WORKING", "config": []})
+
+
+def test_presences() -> None:
+    """Missing lists are empty; unknown values are kept as None."""
+    assert parse_chat_presences({"id": "1@c.us"}).presences == ()
+    result = parse_chat_presences(
+        {
+            "id": "1@c.us",
+            "presences": [{"participant": "1@c.us", "lastKnownPresence": "away"}],
+        }
+    )
+    assert result.presences[0].presence is None
+    assert result.presences[0].raw_presence == "away"
+    with pytest.raises(WahaParseError):
+        parse_chat_presences({"id": "1@c.us", "presences": {}})
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        [],
+        {"id": "evt_1", "timestamp": "1", "event": "x", "session": "s", "payload": {}},
+        {"id": "evt_1", "timestamp": True, "event": "x", "session": "s", "payload": {}},
+        {"id": "evt_1", "timestamp": 1, "event": "x", "session": "s", "payload": []},
+        {"id": "", "timestamp": 1, "event": "x", "session": "s", "payload": {}},
+    ],
+)
+def test_event_rejects(envelope: object) -> None:
+    """Envelopes without the documented shape are parse errors."""
+    with pytest.raises(WahaParseError):
+        parse_event(envelope)

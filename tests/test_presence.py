@@ -1,0 +1,434 @@
+"""Presence tracking: subscriptions, ids, ordering, engines, groups, availability."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+import logging
+
+from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.waha_presence.const import DOMAIN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from simulator import WahaSimulator
+
+from .conftest import ALICE, ALICE_LID, BOB, BOB_LID, CAROL, FAMILY, SESSION
+from .helpers import post_event, presence_payload, wait_for
+
+ALICE_PRESENCE = "sensor.alice_presence"
+ALICE_ONLINE = "binary_sensor.alice_online"
+ALICE_SEEN = "sensor.alice_last_seen"
+ALICE_ACTIVITY = "event.alice_activity"
+BOB_PRESENCE = "sensor.bob_presence"
+FAMILY_ACTIVE = "sensor.family_typing_or_recording"
+FAMILY_ACTIVITY = "event.family_activity"
+
+
+@pytest.fixture
+async def ready(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the entry once its session is WORKING and subscribed."""
+    coordinator = init_integration.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    return init_integration
+
+
+def _subscribes(waha: WahaSimulator) -> list[str]:
+    return [
+        r.path.split("/")[4]
+        for r in waha.requests
+        if r.method == "POST" and r.path.endswith("/subscribe")
+    ]
+
+
+async def test_subscribes_contacts_and_lids(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Every tracked chat is subscribed, contacts under both ids."""
+    subscriptions = waha.session(SESSION).subscriptions
+    assert {ALICE, ALICE_LID, BOB, BOB_LID, FAMILY} <= subscriptions
+
+
+async def test_online_event_updates_contact(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Online turns presence, online and last seen; offline keeps WAHA's last seen."""
+    await waha.set_contact_presence(SESSION, ALICE, "online")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
+    assert hass.states.get(ALICE_ONLINE).state == "on"
+    assert hass.states.get(ALICE_SEEN).state != STATE_UNKNOWN
+    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_800_000_000)
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
+    assert hass.states.get(ALICE_ONLINE).state == "off"
+    assert (
+        hass.states.get(ALICE_SEEN).state
+        == datetime.fromtimestamp(1_800_000_000, tz=UTC).isoformat()
+    )
+
+
+async def test_last_seen_hidden_uses_activity_time(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """With lastSeen hidden, last seen is the time of the latest active event."""
+    ts = 1_800_000_000_000
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "typing"),
+        timestamp=ts,
+    )
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "offline"),
+        timestamp=ts + 5000,
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "offline"
+    assert (
+        hass.states.get(ALICE_SEEN).state
+        == datetime.fromtimestamp(ts / 1000, tz=UTC).isoformat()
+    )
+
+
+async def test_lid_aliased_events(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Bob is tracked by phone, WAHA reports him by LID: he is still matched."""
+    await waha.set_contact_presence(SESSION, BOB, "typing")
+    await wait_for(hass, lambda: hass.states.get(BOB_PRESENCE).state == "typing")
+    lid_delivery = [d for d in waha.deliveries if BOB_LID.encode() in d.body]
+    assert lid_delivery, "the simulator reported Bob by his LID"
+
+
+async def test_unknown_lid_learned_lazily(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """An unknown LID is resolved through WAHA once, then matched directly."""
+    coordinator = ready.runtime_data.coordinator
+    chat = coordinator.chats[ALICE]
+    coordinator._aliases.pop(ALICE_LID)
+    chat.lid = None
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE_LID, "recording")
+    )
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "recording")
+    lookups = [
+        r
+        for r in waha.requests
+        if r.path.startswith(f"/api/{SESSION}/lids/") and "/pn/" not in r.path
+    ]
+    assert len(lookups) == 1
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE_LID, "paused")
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "paused"
+    assert len([r for r in waha.requests if r.path == lookups[0].path]) == 1
+
+
+async def test_untracked_lid_asked_once(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A LID that is no tracked contact is looked up once and then ignored."""
+    stranger = "555555555555@lid"
+    for presence in ("online", "offline"):
+        await post_event(
+            ha_client, waha, "presence.update", presence_payload(stranger, presence)
+        )
+    await hass.async_block_till_done()
+    lookups = [
+        r
+        for r in waha.requests
+        if r.path.endswith("555555555555%40lid") or r.path.endswith("555555555555@lid")
+    ]
+    assert len(lookups) == 1
+
+
+async def test_out_of_order_and_duplicates(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """An older event never overwrites a newer one; a duplicate id applies once."""
+    ts = 1_800_000_000_000
+    fired: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: (
+            e.data["entity_id"] == ALICE_ACTIVITY
+            and fired.append(e.data["new_state"].attributes["event_type"])
+        ),
+    )
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "typing"),
+        timestamp=ts + 2000,
+        event_id="evt_b",
+    )
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "online"),
+        timestamp=ts + 1000,
+        event_id="evt_a",
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "typing"
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "paused"),
+        timestamp=ts + 3000,
+        event_id="evt_c",
+    )
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "paused"),
+        timestamp=ts + 3000,
+        event_id="evt_c",
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "paused"
+    assert fired == ["typing", "paused"]
+
+
+async def test_activity_event_data(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """The activity entity fires the new presence with the previous one."""
+    await waha.set_contact_presence(SESSION, ALICE, "online")
+    await wait_for(
+        hass,
+        lambda: (
+            hass.states.get(ALICE_ACTIVITY).attributes.get("event_type") == "online"
+        ),
+    )
+    await waha.set_contact_presence(SESSION, ALICE, "typing")
+    await wait_for(
+        hass,
+        lambda: (
+            hass.states.get(ALICE_ACTIVITY).attributes.get("event_type") == "typing"
+        ),
+    )
+    assert hass.states.get(ALICE_ACTIVITY).attributes["previous"] == "online"
+
+
+async def test_group_typing(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A group shows who is typing or recording, with names when known."""
+    await waha.set_group_presence(SESSION, FAMILY, ALICE, "typing")
+    await waha.set_group_presence(SESSION, FAMILY, CAROL, "recording")
+    await wait_for(hass, lambda: hass.states.get(FAMILY_ACTIVE).state == "2")
+    state = hass.states.get(FAMILY_ACTIVE)
+    assert state.attributes["typing"] == ["Alice"]
+    assert state.attributes["recording"] == ["31633333333"]
+    activity = hass.states.get(FAMILY_ACTIVITY)
+    assert activity.attributes["event_type"] == "recording"
+    assert activity.attributes["participant"] == CAROL
+    await waha.set_group_presence(SESSION, FAMILY, ALICE, "paused")
+    await wait_for(hass, lambda: hass.states.get(FAMILY_ACTIVE).state == "1")
+    assert hass.states.get(FAMILY_ACTIVE).attributes["typing"] == []
+
+
+@pytest.mark.parametrize("engine", ["NOWEB"])
+async def test_noweb_reports_online_for_paused(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """NOWEB never sends paused: the contact reads online, still active."""
+    await waha.set_contact_presence(SESSION, ALICE, "typing")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "typing")
+    await waha.set_contact_presence(SESSION, ALICE, "paused")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
+    assert hass.states.get(ALICE_ONLINE).state == "on"
+
+
+@pytest.mark.parametrize("engine", ["WEBJS"])
+async def test_webjs_turns_tags_events_on_and_reads_per_chat(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WEBJS needs tagsEventsOn for presence events, and has no list endpoint."""
+    assert waha.session(SESSION).config["webjs"]["tagsEventsOn"] is True
+    paths = [r.path for r in waha.requests if r.method == "GET"]
+    assert f"/api/{SESSION}/presence" not in paths
+    await wait_for(
+        hass,
+        lambda: f"/api/{SESSION}/presence/{ALICE}" in [r.path for r in waha.requests],
+    )
+    await waha.set_contact_presence(SESSION, ALICE, "paused")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "paused")
+
+
+@pytest.mark.parametrize("engine", ["GOWS"])
+async def test_gows_reads_per_chat(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """GOWS's list endpoint is broken: initial state is read chat by chat."""
+    await wait_for(
+        hass,
+        lambda: f"/api/{SESSION}/presence/{ALICE}" in [r.path for r in waha.requests],
+    )
+    assert f"/api/{SESSION}/presence" not in [
+        r.path for r in waha.requests if r.method == "GET"
+    ]
+
+
+@pytest.mark.parametrize("engine", ["NOWEB"])
+async def test_noweb_initial_state_from_list(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """NOWEB's cache gives the initial state in one call after subscribing."""
+    waha.session(SESSION).subscriptions.add(ALICE)
+    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_700_000_000)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
+    assert (
+        hass.states.get(ALICE_SEEN).state
+        == datetime.fromtimestamp(1_700_000_000, tz=UTC).isoformat()
+    )
+    assert f"/api/{SESSION}/presence" in [
+        r.path for r in waha.requests if r.method == "GET"
+    ]
+
+
+async def test_resubscribe_after_session_restart(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WAHA drops subscriptions on restart; WORKING again brings them back."""
+    await waha.restart_session(SESSION)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    await waha.set_contact_presence(SESSION, ALICE, "online")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
+
+
+async def test_resubscribe_after_put(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    ha_client: TestClient,
+) -> None:
+    """Another client's PUT restarts the session; subscriptions come back."""
+    config = waha.session(SESSION).config
+    response = await ha_client.session.put(
+        f"{waha.url}/api/sessions/{SESSION}",
+        json={"config": config},
+        headers={"X-Api-Key": waha.api_key},
+    )
+    assert response.status == 200
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+
+
+async def test_resubscribe_on_timer(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Subscriptions are renewed on the configured interval."""
+    before = _subscribes(waha).count(ALICE)
+    waha.session(SESSION).subscriptions.clear()
+    freezer.tick(timedelta(minutes=10))
+    async_fire_time_changed(hass)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    assert _subscribes(waha).count(ALICE) == before + 1
+
+
+async def test_availability_and_repair_issue(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Logged out: entities unavailable, one log line, a repair; back: all cleared."""
+    caplog.set_level(logging.INFO)
+    issue_id = f"session_login_{ready.entry_id}"
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    )
+    assert hass.states.get(FAMILY_ACTIVE).state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["status"] == "SCAN_QR_CODE"
+    assert caplog.text.count("entities are unavailable") == 1
+
+    await waha.set_status(SESSION, "WORKING")
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
+    )
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert caplog.text.count("is available again") == 1
+
+
+async def test_unreachable_waha(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The watchdog marks entities unavailable while WAHA does not answer."""
+    caplog.set_level(logging.INFO)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    for _ in range(2):
+        freezer.tick(timedelta(seconds=61))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert caplog.text.count("is unreachable") == 1
+    await waha.start(port=port)
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
+    )
+
+
+async def test_last_seen_restored_after_restart(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """After a reload presence is unknown until fresh data; last seen is kept."""
+    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_800_000_000)
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
+    waha.session(SESSION).subscriptions.clear()
+    # Wipe the engine cache so the reload cannot read Alice back from WAHA.
+    waha.session(SESSION).presences.clear()
+    assert await hass.config_entries.async_reload(ready.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNKNOWN
+    assert (
+        hass.states.get(ALICE_SEEN).state
+        == datetime.fromtimestamp(1_800_000_000, tz=UTC).isoformat()
+    )

@@ -1,0 +1,205 @@
+"""The webhook: HMAC on the raw body, malformed and foreign events, logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp.test_utils import TestClient
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.waha_presence.webhook import signature
+from homeassistant.core import HomeAssistant
+from simulator import WahaSimulator
+
+from .conftest import ALICE, HMAC_KEY, SESSION, WEBHOOK_ID
+from .helpers import post_event, presence_payload, wait_for
+
+PRESENCE = "sensor.alice_presence"
+STATUS = "sensor.home_session_status"
+URL = f"/api/webhook/{WEBHOOK_ID}"
+
+
+@pytest.fixture
+async def ready(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the entry once its session is WORKING again after the PUT."""
+    await wait_for(hass, lambda: init_integration.runtime_data.coordinator.available)
+    return init_integration
+
+
+def test_waha_documented_vector() -> None:
+    """Our signature matches WAHA's documented HMAC example."""
+    body = b'{"event":"message","session":"default","engine":"WEBJS"}'
+    assert signature("my-secret-key", body) == (
+        "208f8a55dde9e05519e898b10b89bf0d0b3b0fdf11fdbf09b6b90476301b98d8"
+        "097c462b2b17a6ce93b6b47a136cf2e78a33a63f6752c2c1631777076153fa89"
+    )
+
+
+async def test_signed_event_updates_state(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A correctly signed presence event reaches the contact's sensor."""
+    status = await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "typing")
+    )
+    assert status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "typing"
+
+
+async def test_session_status_event(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A session.status event moves the diagnostic sensor, unknown ones included."""
+    payload = {"name": SESSION, "status": "SCAN_QR_CODE", "statuses": []}
+    assert await post_event(ha_client, waha, "session.status", payload) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "scan_qr_code"
+    payload = {"name": SESSION, "status": "SOMETHING_NEW", "statuses": []}
+    assert await post_event(ha_client, waha, "session.status", payload) == 200
+    await hass.async_block_till_done()
+    state = hass.states.get(STATUS)
+    assert state.state == "unknown"
+    assert state.attributes["raw_status"] == "SOMETHING_NEW"
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "no signature"),
+        ({"X-Webhook-Hmac": "00" * 64}, "wrong signature"),
+        ({"X-Webhook-Hmac": signature("another-key", b"x")}, "wrong signature"),
+    ],
+)
+async def test_bad_signature_rejected_once_logged(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    headers: dict[str, str],
+    reason: str,
+) -> None:
+    """Unsigned or wrongly signed calls get 401, change nothing, warn once."""
+    body = json.dumps(
+        waha.build_envelope(
+            SESSION, "presence.update", presence_payload(ALICE, "online")
+        )
+    ).encode()
+    caplog.set_level(logging.DEBUG)
+    for _ in range(3):
+        response = await ha_client.post(URL, data=body, headers=headers)
+        assert response.status == 401
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert reason in warnings[0].getMessage()
+    assert HMAC_KEY not in caplog.text
+    assert WEBHOOK_ID not in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+async def test_signature_over_raw_bytes(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """Re-serialising the JSON breaks the signature: the raw bytes are what count."""
+    envelope = waha.build_envelope(
+        SESSION, "presence.update", presence_payload(ALICE, "online")
+    )
+    signed = json.dumps(envelope).encode()
+    sent = json.dumps(envelope, indent=2).encode()
+    response = await ha_client.post(
+        URL, data=sent, headers={"X-Webhook-Hmac": signature(HMAC_KEY, signed)}
+    )
+    assert response.status == 401
+    response = await ha_client.post(
+        URL, data=sent, headers={"X-Webhook-Hmac": signature(HMAC_KEY, sent).upper()}
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "online"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[]", b'{"event": "presence.update"}', "\u00e9".encode("latin-1")],
+)
+async def test_malformed_body_is_400(
+    hass: HomeAssistant,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+) -> None:
+    """A signed body that is not a WAHA envelope is a 400, never a traceback."""
+    response = await ha_client.post(
+        URL, data=body, headers={"X-Webhook-Hmac": signature(HMAC_KEY, body)}
+    )
+    assert response.status == 400
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert "Traceback" not in caplog.text
+
+
+async def test_foreign_session_ignored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """Events for another session are accepted (200) and ignored."""
+    waha.add_session("other", me={"id": "31688888888@c.us", "pushName": "Other"})
+    status = await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "online"),
+        session="other",
+    )
+    assert status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+
+
+async def test_unknown_presence_ignored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A presence outside WAHA's enum (or missing) changes nothing."""
+    payload = {
+        "id": ALICE,
+        "presences": [{"participant": ALICE, "lastKnownPresence": "away"}],
+    }
+    assert await post_event(ha_client, waha, "presence.update", payload) == 200
+    payload = {"id": ALICE, "presences": [{"participant": ALICE}]}
+    assert await post_event(ha_client, waha, "presence.update", payload) == 200
+    payload = {"id": ALICE, "presences": "oops"}
+    assert await post_event(ha_client, waha, "presence.update", payload) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+
+
+async def test_real_delivery_from_waha(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """The simulator's own signed webhook delivery reaches the entities end to end."""
+    await waha.set_contact_presence(SESSION, ALICE, "recording")
+    await wait_for(hass, lambda: hass.states.get(PRESENCE).state == "recording")
+    delivery = waha.deliveries[-1]
+    assert delivery.status == 200
+    assert delivery.headers["X-Webhook-Hmac-Algorithm"] == "sha512"

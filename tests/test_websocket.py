@@ -1,0 +1,78 @@
+"""WebSocket delivery: events, reconnects with catch-up, a refused key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.waha_presence.const import (
+    CONF_DELIVERY,
+    DELIVERY_WEBSOCKET,
+    DOMAIN,
+)
+from custom_components.waha_presence.websocket import ws_url
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import HomeAssistant
+from simulator import WahaSimulator
+
+from .conftest import ALICE, SESSION
+from .helpers import wait_for
+
+
+@pytest.fixture
+def entry_data(entry_data: dict[str, Any]) -> dict[str, Any]:
+    """Deliver over the WebSocket."""
+    return {**entry_data, CONF_DELIVERY: DELIVERY_WEBSOCKET}
+
+
+def test_ws_url() -> None:
+    """The URL carries WAHA's query filters."""
+    assert ws_url("https://waha.local:3000/", "k&y", "default") == (
+        "wss://waha.local:3000/ws?x-api-key=k%26y&session=default"
+        "&events=presence.update&events=session.status"
+    )
+
+
+async def test_events_over_websocket(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """No webhook in WAHA, events still arrive; a reconnect re-subscribes."""
+    runtime = init_integration.runtime_data
+    assert runtime.webhook is None
+    assert "webhooks" not in waha.session(SESSION).config
+    await wait_for(hass, lambda: runtime.websocket.connected.is_set())
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    await waha.set_contact_presence(SESSION, ALICE, "typing")
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "typing"
+    )
+
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    await wait_for(hass, lambda: not runtime.websocket.connected.is_set())
+    waha.session(SESSION).subscriptions.clear()
+    await waha.start(port=port)
+    await wait_for(hass, lambda: runtime.websocket.connected.is_set(), timeout=10)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+
+
+async def test_refused_key_starts_reauth(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """WAHA closing the socket with 1008 means the key changed."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, lambda: runtime.websocket.connected.is_set())
+    waha.api_key = "rotated"
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    await waha.start(port=port)
+    await wait_for(
+        hass,
+        lambda: any(
+            flow["context"]["source"] == SOURCE_REAUTH
+            for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        ),
+        timeout=10,
+    )
