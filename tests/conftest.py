@@ -8,7 +8,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
@@ -51,6 +53,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialise Home Assistant objects stably (registry ids, times)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
 def engine() -> str:
     """Return the engine the simulated session plays (override per test)."""
     return "NOWEB"
@@ -80,7 +88,9 @@ async def ha_client(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
 ) -> TestClient:
     """Serve Home Assistant's HTTP API on loopback; return a client for it."""
-    assert await async_setup_component(hass, "http", {})
+    # Views must be registered before the server starts and freezes its router.
+    for component in ("http", "webhook", "diagnostics"):
+        assert await async_setup_component(hass, component, {})
     return await hass_client_no_auth()
 
 

@@ -16,15 +16,20 @@ from .conftest import HMAC_KEY, SESSION, WEBHOOK_ID
 
 
 async def wait_for(
-    hass: HomeAssistant, predicate: Callable[[], bool], timeout: float = 5.0
+    hass: HomeAssistant, predicate: Callable[[], bool], limit: float = 5.0
 ) -> None:
     """Let HA and the simulator run until `predicate` holds."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(limit):
         while True:
             await hass.async_block_till_done()
             if predicate():
                 return
             await asyncio.sleep(0.01)
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Wait for HA's work, background subscription upkeep included."""
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def post_event(

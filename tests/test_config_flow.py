@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -25,6 +26,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.network import NoURLAvailableError
 from simulator import WahaSimulator
 
 from .conftest import (
@@ -130,7 +132,11 @@ async def test_full_flow_websocket(hass: HomeAssistant, waha: WahaSimulator) -> 
 
 async def test_no_default_webhook_url(hass: HomeAssistant, waha: WahaSimulator) -> None:
     """Without any HA URL the webhook URL starts empty and must be entered."""
-    result = await _to_delivery(hass, waha)
+    with patch(
+        "custom_components.waha_presence.config_flow.webhook.async_generate_url",
+        side_effect=NoURLAvailableError,
+    ):
+        result = await _to_delivery(hass, waha)
     suggested = {
         str(key): key.description.get("suggested_value")
         for key in result["data_schema"].schema

@@ -6,6 +6,7 @@ from collections.abc import Generator
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -79,7 +80,9 @@ async def test_entities(
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Every entity of the platform, after a fixed stream of events."""
+    freezer.move_to("2026-11-24T12:00:00+00:00")
     await _drive(hass, waha, ha_client, init_integration)
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)

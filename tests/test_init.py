@@ -13,7 +13,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator import WahaSimulator
 
 from .conftest import ACCOUNT_ID, SESSION, WEBHOOK_ID
-from .helpers import wait_for
+from .helpers import settle, wait_for
 
 USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
 
@@ -123,6 +123,7 @@ async def test_remove_when_waha_is_down(
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await wait_for(hass, lambda: config_entry.runtime_data.coordinator.available)
+    await settle(hass)
     await waha.stop()
     await hass.config_entries.async_remove(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -137,7 +138,9 @@ async def test_devices(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """The account and each tracked chat get a device; chats link to the account."""
-    account = device_registry.async_get_device(identifiers={(DOMAIN, ACCOUNT_ID)})
+    account = device_registry.async_get_device_by_identifier(
+        (DOMAIN, ACCOUNT_ID), init_integration.entry_id
+    )
     assert account is not None
     assert account.name == "Home"
     chats = [

@@ -38,8 +38,8 @@ async def test_add_and_remove_chat_live(
     await wait_for(
         hass, lambda: hass.states.get("sensor.carol_presence").state == "online"
     )
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"{ACCOUNT_ID}_{CAROL}")}
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{ACCOUNT_ID}_{CAROL}"), entry.entry_id
     )
     assert device is not None
 
@@ -51,8 +51,8 @@ async def test_add_and_remove_chat_live(
     assert hass.states.get("sensor.carol_presence") is None
     assert entity_registry.async_get("sensor.carol_presence") is None
     assert (
-        device_registry.async_get_device(
-            identifiers={(DOMAIN, f"{ACCOUNT_ID}_{CAROL}")}
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"{ACCOUNT_ID}_{CAROL}"), entry.entry_id
         )
         is None
     )

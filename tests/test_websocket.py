@@ -42,7 +42,7 @@ async def test_events_over_websocket(
     runtime = init_integration.runtime_data
     assert runtime.webhook is None
     assert "webhooks" not in waha.session(SESSION).config
-    await wait_for(hass, lambda: runtime.websocket.connected.is_set())
+    await wait_for(hass, runtime.websocket.connected.is_set)
     await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
     await waha.set_contact_presence(SESSION, ALICE, "typing")
     await wait_for(
@@ -54,7 +54,7 @@ async def test_events_over_websocket(
     await wait_for(hass, lambda: not runtime.websocket.connected.is_set())
     waha.session(SESSION).subscriptions.clear()
     await waha.start(port=port)
-    await wait_for(hass, lambda: runtime.websocket.connected.is_set(), timeout=10)
+    await wait_for(hass, runtime.websocket.connected.is_set, limit=10)
     await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
 
 
@@ -63,7 +63,7 @@ async def test_refused_key_starts_reauth(
 ) -> None:
     """WAHA closing the socket with 1008 means the key changed."""
     runtime = init_integration.runtime_data
-    await wait_for(hass, lambda: runtime.websocket.connected.is_set())
+    await wait_for(hass, runtime.websocket.connected.is_set)
     waha.api_key = "rotated"
     port = int(waha.url.rsplit(":", 1)[1])
     await waha.stop()
@@ -74,5 +74,5 @@ async def test_refused_key_starts_reauth(
             flow["context"]["source"] == SOURCE_REAUTH
             for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
         ),
-        timeout=10,
+        limit=10,
     )

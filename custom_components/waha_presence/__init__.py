@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -51,6 +52,7 @@ class WahaRuntimeData:
     coordinator: WahaCoordinator
     webhook: WahaWebhook | None
     websocket: WahaWebSocket | None
+    typing_stops: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
 type WahaConfigEntry = ConfigEntry[WahaRuntimeData]

@@ -272,7 +272,7 @@ def _parse[T](parser: Callable[[Any], T], data: Any) -> T:
 
 def _message(data: Any) -> str:
     if isinstance(data, dict):
-        for key in ("detail", "error", "message"):
+        for key in ("detail", "message", "error"):
             value = data.get(key)
             if isinstance(value, str):
                 return value

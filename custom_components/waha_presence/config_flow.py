@@ -404,7 +404,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
             LOGGER.debug("Listing chats failed: %s", err)
             chats = []
         names = {
-            str(chat["id"]): str(chat.get("name") or chat["id"])
+            chat["id"]: chat.get("name") or ""
             for chat in chats
             if isinstance(chat.get("id"), str)
         }
@@ -436,7 +436,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
                     unique_id=chat_id,
                 )
         options = [
-            SelectOptionDict(value=chat_id, label=name)
+            SelectOptionDict(value=chat_id, label=name or chat_id.split("@", 1)[0])
             for chat_id, name in names.items()
             if not any(sub.unique_id == chat_id for sub in entry.subentries.values())
         ]

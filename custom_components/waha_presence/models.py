@@ -173,7 +173,9 @@ def parse_session(value: object) -> SessionInfo:
     """Parse a `SessionInfo` or `SessionDetailedInfo` object."""
     data = _require_dict(value, "session")
     raw_status = _require_str(data, "status")
-    config = data.get("config") or {}
+    config = data.get("config")
+    if config is None:
+        config = {}
     engine = data.get("engine")
     engine_name = engine.get("engine") if isinstance(engine, dict) else None
     return SessionInfo(

@@ -1,0 +1,201 @@
+"""The `/_sim/` control API: drive the simulated world over HTTP (demo, manual tests)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from .api_sessions import session_info
+from .const import ENGINES, PRESENCES, WORKING
+from .httputil import (
+    ApiError,
+    nest_error,
+    read_object,
+    reply,
+    session_or_404,
+    sim_of,
+    validation_error,
+)
+from .state import RecordedRequest, SimSession
+
+
+def register(router: web.UrlDispatcher) -> None:
+    """Add the control routes."""
+    router.add_post("/_sim/sessions", add_session)
+    router.add_post("/_sim/sessions/{name}/status", set_status)
+    router.add_post("/_sim/sessions/{name}/restart", restart)
+    router.add_post("/_sim/sessions/{name}/presence", set_presence)
+    router.add_post("/_sim/sessions/{name}/contacts", add_contact)
+    router.add_post("/_sim/sessions/{name}/groups", add_group)
+    router.add_post("/_sim/sessions/{name}/events", emit_event)
+    router.add_get("/_sim/requests", list_requests)
+    router.add_get("/_sim/deliveries", list_deliveries)
+    router.add_post("/_sim/reset", reset)
+
+
+def _session(request: web.Request) -> SimSession:
+    """Return the session named in the path (404 if unknown)."""
+    return session_or_404(request, request.match_info["name"])
+
+
+def _required(body: dict[str, Any], key: str) -> str:
+    """Return a string field of the body (400 if missing or empty)."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise validation_error([f"{key} must be a non-empty string"])
+    return value
+
+
+def _optional(body: dict[str, Any], key: str) -> str | None:
+    """Return an optional string field of the body."""
+    return None if body.get(key) is None else _required(body, key)
+
+
+def _request_json(item: RecordedRequest) -> dict[str, Any]:
+    """Return a recorded request as JSON."""
+    return {
+        "method": item.method,
+        "path": item.path,
+        "query": item.query,
+        "headers": dict(item.headers),
+        "json": item.json,
+    }
+
+
+async def add_session(request: web.Request) -> web.Response:
+    """Add a session: `{"name", "engine"?, "status"?, "me"?, "config"?}`."""
+    sim = sim_of(request)
+    body = await read_object(request)
+    name = _optional(body, "name") or "default"
+    engine = body.get("engine", sim.default_engine)
+    if engine not in ENGINES:
+        raise validation_error([f"engine must be one of {', '.join(ENGINES)}"])
+    session = sim.add_session(
+        name,
+        engine=engine,
+        status=str(body.get("status", WORKING)),
+        me=body.get("me"),
+        config=body.get("config") or {},
+    )
+    return reply(session_info(session, detailed=True), 201)
+
+
+async def set_status(request: web.Request) -> web.Response:
+    """Emit a status: `{"status", "data"?, "me"?}` (me set first, if given)."""
+    sim = sim_of(request)
+    session = _session(request)
+    body = await read_object(request)
+    status = _required(body, "status")
+    if "me" in body:
+        session.me = body["me"]
+    envelope = await sim.transition(session, status, body.get("data"))
+    return reply({"emitted": envelope})
+
+
+async def restart(request: web.Request) -> web.Response:
+    """Restart a session (STOPPED → STARTING → WORKING, subscriptions dropped)."""
+    sim = sim_of(request)
+    session = _session(request)
+    await sim.restart_session(session.name)
+    return reply({"status": session.status})
+
+
+async def set_presence(request: web.Request) -> web.Response:
+    """Play a presence: `{"chatId", "presence", "lastSeen"?, "participant"?}`."""
+    sim = sim_of(request)
+    session = _session(request)
+    body = await read_object(request)
+    chat_id = _required(body, "chatId")
+    presence = _required(body, "presence")
+    if presence not in PRESENCES:
+        raise validation_error(
+            [f"presence must be one of {', '.join(sorted(PRESENCES))}"]
+        )
+    last_seen = body.get("lastSeen")
+    if last_seen is not None and not isinstance(last_seen, int):
+        raise validation_error(["lastSeen must be an integer (seconds)"])
+    participant = _optional(body, "participant")
+    if participant:
+        envelope = await sim.set_group_presence(
+            session.name, chat_id, participant, presence, last_seen=last_seen
+        )
+    else:
+        envelope = await sim.set_contact_presence(
+            session.name, chat_id, presence, last_seen=last_seen
+        )
+    return reply({"emitted": envelope})
+
+
+async def add_contact(request: web.Request) -> web.Response:
+    """Add a contact: `{"chatId", "name"?, "pushname"?, "lid"?, "onWhatsapp"?, "reportsAsLid"?}`."""
+    sim = sim_of(request)
+    session = _session(request)
+    body = await read_object(request)
+    chat_id = _required(body, "chatId")
+    contact = sim.add_contact(
+        session.name,
+        chat_id,
+        name=_optional(body, "name"),
+        pushname=_optional(body, "pushname"),
+        lid=_optional(body, "lid"),
+        on_whatsapp=body.get("onWhatsapp", True) is not False,
+        reports_as_lid=body.get("reportsAsLid") is True,
+    )
+    return reply(asdict(contact), 201)
+
+
+async def add_group(request: web.Request) -> web.Response:
+    """Add a group: `{"groupId", "name", "participants": [...]}`."""
+    sim = sim_of(request)
+    session = _session(request)
+    body = await read_object(request)
+    group_id = _required(body, "groupId")
+    name = _required(body, "name")
+    members = body.get("participants")
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise validation_error(["participants must be a list of chat ids"])
+    group = sim.add_group(session.name, group_id, name=name, participants=members)
+    return reply(asdict(group), 201)
+
+
+async def emit_event(request: web.Request) -> web.Response:
+    """Emit any event: `{"event", "payload"}`; returns the envelope."""
+    sim = sim_of(request)
+    session = _session(request)
+    body = await read_object(request)
+    event = _required(body, "event")
+    if "payload" not in body:
+        raise ApiError(400, nest_error(400, ["payload should not be empty"]))
+    return reply(await sim.emit(session.name, event, body["payload"]))
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    """Return every recorded API request."""
+    return reply([_request_json(item) for item in sim_of(request).requests])
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    """Return every webhook attempt (body as text)."""
+    return reply(
+        [
+            {
+                "url": d.url,
+                "event": d.event,
+                "eventId": d.event_id,
+                "attempt": d.attempt,
+                "status": d.status,
+                "error": d.error,
+                "headers": d.headers,
+                "body": d.body.decode(),
+            }
+            for d in sim_of(request).deliveries
+        ]
+    )
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Forget recorded requests/deliveries and pending fail/delay rules."""
+    sim_of(request).reset()
+    return reply({"reset": True})

@@ -1,0 +1,1 @@
+"""Tests of the WAHA simulator against WAHA's contract."""
