@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import WahaConfigEntry
-from .data import ChatState
+from .data import ChatState, PresenceChange
 from .entity import WahaChatEntity
 
 PARALLEL_UPDATES = 0
@@ -63,3 +63,6 @@ class WahaBinarySensor(WahaChatEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return True while the contact is in WhatsApp."""
         return self.entity_description.value_fn(self.chat)
+
+    def _wants(self, change: PresenceChange) -> bool:
+        return change.activity_changed

@@ -423,7 +423,6 @@ class WahaCoordinator:
             return
         chat = self.chats[chat_id]
         changes: list[PresenceChange] = []
-        touched = False
         for entry in result.presences:
             if entry.presence is None:
                 LOGGER.debug(
@@ -431,7 +430,9 @@ class WahaCoordinator:
                 )
                 continue
             participant = chat.chat_id if not chat.is_group else entry.participant
-            state = chat.participants.setdefault(participant, ParticipantState())
+            state = chat.participants.get(participant)
+            if state is None:
+                state = chat.participants[participant] = ParticipantState()
             if timestamp is None:
                 # A cache read must not undo anything an event already told us.
                 if state.timestamp:
@@ -441,31 +442,31 @@ class WahaCoordinator:
             else:
                 state.timestamp = timestamp
             previous = state.presence
+            last_seen = state.last_seen
             state.presence = entry.presence
             if entry.last_seen is not None:
                 state.last_seen = entry.last_seen
             elif entry.presence.is_active and timestamp is not None:
-                state.last_seen = datetime.fromtimestamp(timestamp / 1000, tz=UTC)
-            touched = True
-            if previous is not entry.presence and timestamp is not None:
-                changes.append(
-                    PresenceChange(
-                        chat_id=chat.chat_id,
-                        participant=participant,
-                        presence=entry.presence,
-                        previous=previous,
-                        last_seen=state.last_seen,
-                    )
+                # Minute resolution, as WhatsApp shows it: a chatty contact does
+                # not rewrite the sensor on every keystroke.
+                state.last_seen = datetime.fromtimestamp(
+                    timestamp // 60_000 * 60, tz=UTC
                 )
-        if not touched:
+            changes.append(
+                PresenceChange(
+                    chat_id=chat.chat_id,
+                    participant=participant,
+                    presence=entry.presence,
+                    previous=previous,
+                    last_seen_changed=state.last_seen != last_seen,
+                    live=timestamp is not None,
+                )
+            )
+        if not changes:
             return
-        listeners = self._chat_listeners.get(chat.chat_id, ())
-        for listener in list(listeners):
-            if changes:
-                for change in changes:
-                    listener(change)
-            else:
-                listener(None)
+        for listener in list(self._chat_listeners.get(chat.chat_id, ())):
+            for change in changes:
+                listener(change)
 
     @callback
     def display_name(self, participant: str) -> str:

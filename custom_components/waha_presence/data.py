@@ -26,16 +26,18 @@ class ChatState:
     subentry_id: str
     lid: str | None = None
     participants: dict[str, ParticipantState] = field(default_factory=dict)
+    contact: ParticipantState = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Key a direct chat's one participant, the contact, by the chat id."""
+        self.contact = ParticipantState()
+        if not is_group(self.chat_id):
+            self.participants[self.chat_id] = self.contact
 
     @property
     def is_group(self) -> bool:
         """Return True when the chat is a group."""
         return is_group(self.chat_id)
-
-    @property
-    def contact(self) -> ParticipantState:
-        """Return the state of a direct chat's contact."""
-        return self.participants.setdefault(self.chat_id, ParticipantState())
 
     def members_with(self, presence: PresenceStatus) -> list[str]:
         """Return the participants of a group that currently show `presence`."""
@@ -48,10 +50,22 @@ class ChatState:
 
 @dataclass(frozen=True, slots=True)
 class PresenceChange:
-    """A participant's presence changed; handed to the chat's listeners."""
+    """What one update did to a participant; handed to the chat's listeners."""
 
     chat_id: str
     participant: str
     presence: PresenceStatus
     previous: PresenceStatus | None
-    last_seen: datetime | None
+    last_seen_changed: bool
+    live: bool
+
+    @property
+    def presence_changed(self) -> bool:
+        """Return True when the presence itself changed."""
+        return self.presence is not self.previous
+
+    @property
+    def activity_changed(self) -> bool:
+        """Return True when the contact went from inactive to active or back."""
+        before = self.previous.is_active if self.previous else None
+        return before != self.presence.is_active

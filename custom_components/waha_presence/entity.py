@@ -86,7 +86,12 @@ class WahaChatEntity(Entity):
             )
         )
 
+    def _wants(self, change: PresenceChange) -> bool:
+        """Return True when `change` alters what this entity shows."""
+        return change.presence_changed
+
     @callback
     def _async_handle_change(self, change: PresenceChange | None) -> None:
-        """Write the new state; `change` is None for availability-only updates."""
-        self.async_write_ha_state()
+        """Write the state; `change` is None when availability changed."""
+        if change is None or self._wants(change):
+            self.async_write_ha_state()

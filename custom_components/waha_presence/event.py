@@ -49,12 +49,16 @@ class WahaActivityEvent(WahaChatEntity, EventEntity):
 
     @callback
     def _async_handle_change(self, change: PresenceChange | None) -> None:
-        if change is not None:
-            data: dict[str, str | None] = {
-                "previous": change.previous.value if change.previous else None
-            }
-            if self.chat.is_group:
-                data["participant"] = change.participant
-                data["name"] = self.coordinator.display_name(change.participant)
-            self._trigger_event(change.presence.value, data)
+        if change is None:
+            self.async_write_ha_state()
+            return
+        if not (change.live and change.presence_changed):
+            return
+        data: dict[str, str | None] = {
+            "previous": change.previous.value if change.previous else None
+        }
+        if self.chat.is_group:
+            data["participant"] = change.participant
+            data["name"] = self.coordinator.display_name(change.participant)
+        self._trigger_event(change.presence.value, data)
         self.async_write_ha_state()

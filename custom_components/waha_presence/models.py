@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 import re
@@ -131,8 +131,6 @@ class WahaEvent:
     session: str
     payload: dict[str, Any]
     engine: str | None = None
-    me: MeInfo | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _require_str(data: dict[str, Any], key: str) -> str:
@@ -251,7 +249,6 @@ def parse_event(value: object) -> WahaEvent:
         session=_require_str(data, "session"),
         payload=_require_dict(data.get("payload"), "payload"),
         engine=engine if isinstance(engine, str) else None,
-        me=parse_me(data.get("me")),
     )
 
 

@@ -19,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import WahaConfigEntry
 from .coordinator import WahaCoordinator
-from .data import ChatState
+from .data import ChatState, PresenceChange
 from .entity import WahaChatEntity, WahaEntity
 from .models import PresenceStatus, SessionStatus
 
@@ -163,6 +163,9 @@ class WahaChatSensor(WahaChatEntity, SensorEntity):
 
 class WahaLastSeenSensor(WahaChatSensor, RestoreSensor):
     """Last seen, kept across Home Assistant restarts."""
+
+    def _wants(self, change: PresenceChange) -> bool:
+        return change.last_seen_changed
 
     async def async_added_to_hass(self) -> None:
         """Restore the last known value when nothing newer is known."""

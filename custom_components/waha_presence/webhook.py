@@ -23,9 +23,11 @@ HMAC_HEADER = "X-Webhook-Hmac"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def signature(key: str, body: bytes) -> str:
+def signature(key: str | bytes, body: bytes) -> str:
     """Return WAHA's signature of a body: hex HMAC-SHA512."""
-    return hmac.new(key.encode(), body, hashlib.sha512).hexdigest()
+    if isinstance(key, str):
+        key = key.encode()
+    return hmac.digest(key, body, hashlib.sha512).hex()
 
 
 class WahaWebhook:
@@ -37,7 +39,7 @@ class WahaWebhook:
         """Keep what the handler needs; `coordinator` is set before events flow."""
         self.hass = hass
         self.webhook_id = webhook_id
-        self._key = hmac_key
+        self._key = hmac_key.encode()
         self._title = title
         self._warned = False
         self.coordinator: WahaCoordinator | None = None
