@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any
@@ -512,18 +513,19 @@ async def test_typing_duration_is_bounded(
 
 
 async def _advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+    seconds: float,
 ) -> None:
-    """Move the frozen clock on and run what came due."""
+    """Move the frozen clock on and wait for the timed stops that came due."""
+    stops = entry.runtime_data.typing_stops
+    pending = set(stops.values())
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-
-
-async def _stopped(hass: HomeAssistant, waha: WahaSimulator, count: int) -> None:
-    """Wait until WAHA got `count` stopTyping requests."""
-    await wait_for(hass, lambda: len(_sent(waha, STOP_PATH)) >= count)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    # A stop that came due has left `typing_stops`; its request is in flight.
+    await asyncio.gather(*(task for task in pending if task not in stops.values()))
 
 
 @pytest.mark.parametrize(
@@ -540,10 +542,9 @@ async def test_typing_stops_after_duration(
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=duration)
     assert _only(waha, START_PATH).json == {"session": SESSION, "chatId": ALICE}
     assert set(ready.runtime_data.typing_stops) == {ALICE}
-    await _advance(hass, freezer, 4)
+    await _advance(hass, freezer, ready, 4)
     assert _sent(waha, STOP_PATH) == []
-    await _advance(hass, freezer, 1)
-    await _stopped(hass, waha, 1)
+    await _advance(hass, freezer, ready, 1)
     assert _only(waha, STOP_PATH).json == {"session": SESSION, "chatId": ALICE}
     assert ready.runtime_data.typing_stops == {}
 
@@ -557,7 +558,7 @@ async def test_new_call_replaces_pending_stop(
     """A new start for the same chat replaces its stop; other chats keep theirs."""
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=10)
     await _call(hass, SERVICE_START_TYPING, ready, chat=BOB, duration=10)
-    await _advance(hass, freezer, 6)
+    await _advance(hass, freezer, ready, 6)
     # Same chat, given as its device this time.
     await _call(
         hass,
@@ -566,11 +567,9 @@ async def test_new_call_replaces_pending_stop(
         device_id=_chat_device(hass, ready, ALICE),
         duration=10,
     )
-    await _advance(hass, freezer, 4)
-    await _stopped(hass, waha, 1)
+    await _advance(hass, freezer, ready, 4)
     assert [r.json["chatId"] for r in _sent(waha, STOP_PATH)] == [BOB]
-    await _advance(hass, freezer, 6)
-    await _stopped(hass, waha, 2)
+    await _advance(hass, freezer, ready, 6)
     assert [r.json["chatId"] for r in _sent(waha, STOP_PATH)] == [BOB, ALICE]
     assert ready.runtime_data.typing_stops == {}
 
@@ -585,8 +584,7 @@ async def test_start_without_duration_cancels_pending_stop(
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=5)
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE)
     assert ready.runtime_data.typing_stops == {}
-    await _advance(hass, freezer, 10)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _advance(hass, freezer, ready, 10)
     assert _sent(waha, STOP_PATH) == []
     assert len(_sent(waha, START_PATH)) == 2
 
@@ -602,8 +600,7 @@ async def test_stop_typing_cancels_pending_stop(
     await _call(hass, SERVICE_STOP_TYPING, ready, entity_id=ALICE_PRESENCE)
     assert _only(waha, STOP_PATH).json == {"session": SESSION, "chatId": ALICE}
     assert ready.runtime_data.typing_stops == {}
-    await _advance(hass, freezer, 10)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _advance(hass, freezer, ready, 10)
     assert len(_sent(waha, STOP_PATH)) == 1
 
 
@@ -617,8 +614,7 @@ async def test_chat_presence_cancels_pending_stop(
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=5)
     await _call(hass, SERVICE_SET_PRESENCE, ready, presence="recording", chat=ALICE)
     assert ready.runtime_data.typing_stops == {}
-    await _advance(hass, freezer, 10)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _advance(hass, freezer, ready, 10)
     assert _sent(waha, STOP_PATH) == []
 
 
@@ -633,8 +629,7 @@ async def test_failed_start_keeps_pending_stop(
     waha.fail_next("POST", START_PATH, 422, NOT_WORKING)
     with pytest.raises(HomeAssistantError):
         await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=60)
-    await _advance(hass, freezer, 5)
-    await _stopped(hass, waha, 1)
+    await _advance(hass, freezer, ready, 5)
     assert _only(waha, STOP_PATH).json == {"session": SESSION, "chatId": ALICE}
 
 
@@ -649,8 +644,7 @@ async def test_timed_stop_failure_is_logged(
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=5)
     waha.fail_next("POST", STOP_PATH, 422, NOT_WORKING)
     with caplog.at_level(logging.WARNING):
-        await _advance(hass, freezer, 5)
-        await _stopped(hass, waha, 1)
+        await _advance(hass, freezer, ready, 5)
     assert f"Could not stop typing in {ALICE}" in caplog.text
     assert "Session status is not as expected" in caplog.text
     assert "Traceback" not in caplog.text
@@ -670,7 +664,9 @@ async def test_unload_cancels_pending_stop(
     await hass.async_block_till_done()
     assert task.cancelled()
     waha.reset()
-    await _advance(hass, freezer, 10)
+    freezer.tick(timedelta(seconds=10))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
     assert _sent(waha, STOP_PATH) == []
 
 

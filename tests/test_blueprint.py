@@ -1,0 +1,82 @@
+"""The shipped blueprint loads, validates and fires on a contact coming online."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+import shutil
+
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from homeassistant.components.automation.helpers import async_get_blueprints
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+
+BLUEPRINT = (
+    Path(__file__).parent.parent
+    / "blueprints"
+    / "automation"
+    / "waha_presence"
+    / "contact_online.yaml"
+)
+
+
+async def test_blueprint_loads_and_triggers(hass: HomeAssistant) -> None:
+    """The blueprint validates and notifies when the contact turns online."""
+    await hass.async_add_executor_job(_install, hass.config.path("blueprints"))
+
+    calls: list[ServiceCall] = []
+    hass.services.async_register("notify", "phone", calls.append)
+    hass.states.async_set(
+        "binary_sensor.alice_online", "off", {"friendly_name": "Alice Online"}
+    )
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "alias": "Alice online",
+                "use_blueprint": {
+                    "path": "waha_presence/contact_online.yaml",
+                    "input": {
+                        "contact": "binary_sensor.alice_online",
+                        "notify_action": "notify.phone",
+                    },
+                },
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get("automation.alice_online")
+    assert state is not None
+    assert state.state == "on"
+
+    hass.states.async_set(
+        "binary_sensor.alice_online", "on", {"friendly_name": "Alice Online"}
+    )
+    # The run now waits out its quiet period, so do not block on it.
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(calls) == 1
+    assert calls[0].data == {"title": "WhatsApp", "message": "Alice Online is online"}
+    hass.states.async_set("binary_sensor.alice_online", "off")
+    hass.states.async_set("binary_sensor.alice_online", "on")
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(calls) == 1, "a second online within the quiet period stays silent"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=11))
+    await hass.async_block_till_done()
+    assert hass.states.get("automation.alice_online").attributes["current"] == 0
+
+    blueprint = await async_get_blueprints(hass).async_get_blueprint(
+        "waha_presence/contact_online.yaml"
+    )
+    assert set(blueprint.inputs) == {"contact", "notify_action", "cooldown"}
+
+
+def _install(blueprints: str) -> None:
+    target = Path(blueprints, "automation", "waha_presence")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
