@@ -387,7 +387,10 @@ async def test_track_chat_from_list(
 async def test_track_chat_by_number(
     hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """A typed number is normalised, checked with WAHA and named from WAHA."""
+    """A typed number is normalised, checked with WAHA and named from its contact."""
+    waha.fail_next(
+        "GET", f"/api/{SESSION}/chats/overview", 500, {"statusCode": 500}, count=2
+    )
     result = await _start_chat_flow(hass, init_integration)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"chat": "+31 6-3333 3333"}
@@ -481,3 +484,20 @@ async def test_track_chat_entry_not_loaded(
     result = await _start_chat_flow(hass, config_entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_group_without_name(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A group WAHA cannot name is named by its id."""
+    waha.fail_next(
+        "GET", f"/api/{SESSION}/chats/overview", 500, {"statusCode": 500}, count=2
+    )
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": FAMILY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == FAMILY.split("@")[0]
+    assert not [r for r in waha.requests if r.path == "/api/contacts"]
