@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 import json
-import os
 from pathlib import Path
 import sys
 import time
@@ -84,6 +83,7 @@ def write_config(config_dir: Path, port: int) -> None:
         encoding="utf-8"
     ).startswith(GENERATED):
         configuration.write_text(CONFIGURATION_YAML.format(port=port), encoding="utf-8")
+    # Rewritten every time, so that the port always matches this run's.
     _write_http_config(config_dir, port)
     link = config_dir / "custom_components" / DOMAIN
     link.parent.mkdir(exist_ok=True)
@@ -290,15 +290,16 @@ class HomeAssistantApi:
     def remove_onboarding_entries(self, timeout: float = 5) -> list[str]:
         """Remove the entries onboarding adds (shopping list, TTS, …); return titles."""
 
-        # Onboarding starts those flows in the background: wait for the first one,
-        # then give the others a moment.
         def extras() -> list[dict[str, Any]]:
             return [e for e in self.entries(None) if e["source"] == "onboarding"]
 
-        try:
-            _poll(lambda: bool(extras()), timeout, "")
-        except BootstrapError:
-            return []
+        # Onboarding starts those flows in the background: wait for the first one,
+        # then give the others a moment.
+        deadline = time.monotonic() + timeout
+        while not extras():
+            if time.monotonic() > deadline:
+                return []
+            time.sleep(0.3)
         time.sleep(0.5)
         removed = extras()
         for entry in removed:
@@ -456,7 +457,7 @@ def main() -> int:
     setup = commands.add_parser("bootstrap", help="onboard and add the integration")
     setup.add_argument("--ha-url", default="http://127.0.0.1:8123")
     setup.add_argument("--waha-url", default="http://127.0.0.1:3000")
-    setup.add_argument("--api-key", default=os.environ.get("WAHA_API_KEY", ""))
+    setup.add_argument("--api-key", required=True, help="the simulator's API key")
     setup.add_argument("--username", default="demo")
     setup.add_argument("--password", default="demo-password")
     setup.add_argument("--chats", default=",".join(DEMO_CHATS))

@@ -33,6 +33,7 @@ from .const import (
 from .delivery import WsClient, deliver, sign, webhook_wants, wired_webhooks
 from .httputil import dumps
 from .ids import event_id as new_event_id, normalize_chat_id, normalize_lid, now_ms
+from .server import build_app
 from .state import (
     DelayRule,
     Delivery,
@@ -93,8 +94,6 @@ class WahaSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on host:port (0 picks a free port)."""
-        from .server import build_app
-
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
         self._closing.clear()

@@ -32,6 +32,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.icon import async_get_icons
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 from simulator import RecordedRequest, WahaSimulator
 
@@ -490,6 +491,25 @@ async def test_start_and_stop_typing(
     assert len(waha.requests) == 2
 
 
+async def test_chat_from_script_target(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A script's `target:` (device or entity lists) names the chat too."""
+    for target, chat_id in (
+        ({"device_id": [_chat_device(hass, ready, BOB)]}, BOB),
+        ({"entity_id": ["binary_sensor.alice_online"]}, ALICE),
+    ):
+        waha.reset()
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_STOP_TYPING,
+            {ATTR_CONFIG_ENTRY_ID: ready.entry_id},
+            blocking=True,
+            target=target,
+        )
+        assert _only(waha, STOP_PATH).json == {"session": SESSION, "chatId": chat_id}
+
+
 @pytest.mark.parametrize("service", [SERVICE_START_TYPING, SERVICE_STOP_TYPING])
 async def test_typing_needs_a_chat(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry, service: str
@@ -758,22 +778,29 @@ async def test_get_presence_needs_a_chat_and_a_response(
 async def test_actions_are_described(
     hass: HomeAssistant, ready: MockConfigEntry
 ) -> None:
-    """Every action has a translated name, fields and an icon."""
-    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
-    icons = (await async_get_icons(hass, "services", [DOMAIN]))[DOMAIN]
-    assert set(descriptions) == {
+    """Every action is described, translated and has an icon."""
+    services = {
         SERVICE_SET_PRESENCE,
         SERVICE_START_TYPING,
         SERVICE_STOP_TYPING,
         SERVICE_GET_PRESENCE,
     }
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    icons = (await async_get_icons(hass, "services", [DOMAIN]))[DOMAIN]
+    translations = await async_get_translations(hass, "en", "services", [DOMAIN])
+    assert set(descriptions) == services
     for service, description in descriptions.items():
-        assert description["name"], service
-        assert description["description"], service
-        assert {"config_entry_id", "chat", "device_id", "entity_id"} <= set(
-            description["fields"]
-        )
-        assert all(field["name"] for field in description["fields"].values())
+        fields = description["fields"]
+        assert {"config_entry_id", "chat", "device_id", "entity_id"} <= set(fields)
+        prefix = f"component.{DOMAIN}.services.{service}"
+        assert translations[f"{prefix}.name"]
+        assert translations[f"{prefix}.description"]
+        for field in fields:
+            assert translations[f"{prefix}.fields.{field}.name"], (service, field)
+            assert translations[f"{prefix}.fields.{field}.description"]
         assert icons[service]["service"].startswith("mdi:")
     assert descriptions[SERVICE_GET_PRESENCE]["response"] == {"optional": False}
-    assert "notifications" in descriptions[SERVICE_SET_PRESENCE]["description"]
+    assert "duration" in descriptions[SERVICE_START_TYPING]["fields"]
+    assert "presence" in descriptions[SERVICE_SET_PRESENCE]["fields"]
+    set_presence = translations[f"component.{DOMAIN}.services.set_presence.description"]
+    assert "the phone gets no notifications" in set_presence

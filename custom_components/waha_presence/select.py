@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import WahaConfigEntry
 from .entity import WahaEntity
 from .errors import translate_error
 from .exceptions import WahaError
-from .models import PresenceStatus, SessionInfo
+from .models import PresenceStatus
 
 PARALLEL_UPDATES = 1
 
@@ -33,34 +33,6 @@ async def async_setup_entry(
 
 class WahaAccountPresenceSelect(WahaEntity, SelectEntity):
     """Shows and sets whether the account appears online."""
-
-    _was_available = False
-    _session_seen: SessionInfo | None = None
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the session, and re-read it when it comes back."""
-        await super().async_added_to_hass()
-        self._was_available = self.coordinator.available
-        self._session_seen = self.coordinator.session
-        self.async_on_remove(
-            self.coordinator.async_add_session_listener(self._async_session_changed)
-        )
-
-    @callback
-    def _async_session_changed(self) -> None:
-        """Re-read the session when a status event (not a read) says it is back."""
-        coordinator = self.coordinator
-        back = coordinator.available and not self._was_available
-        read = coordinator.session is not self._session_seen
-        self._was_available = coordinator.available
-        self._session_seen = coordinator.session
-        if back and not read:
-            # A restarted session has a new presence (NOWEB marks it online).
-            coordinator.entry.async_create_background_task(
-                self.hass,
-                coordinator.async_refresh_session(),
-                f"{coordinator.session_name} account presence",
-            )
 
     @property
     def available(self) -> bool:

@@ -120,8 +120,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def stack(socket_enabled: None, tmp_path: Path, chromium: str) -> Iterator[Stack]:
     """Run the simulator and an onboarded Home Assistant on free loopback ports."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    # Files are overwritten, not the folder emptied: another test run may be using it.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ha_port, waha_port = _free_port(), _free_port()
     config = tmp_path / "config"
     demo_bootstrap.write_config(config, ha_port)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page
+    from playwright.async_api import BrowserContext, Page, ViewportSize
 
     from .conftest import Stack
 
@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 TIMEOUT_MS = 20_000
 BOB = "31622222222@c.us"
 # The two screenshots docs/images keeps (refreshed with WAHA_E2E_UPDATE_DOCS=1).
@@ -38,8 +38,6 @@ DOC_SHOTS = {
     "06_flow_delivery": "config_flow.png",
     "12_device_changed": "device_page.png",
 }
-
-pytestmark = pytest.mark.timeout(240)
 
 
 @pytest.fixture

@@ -144,9 +144,12 @@ async def test_get_one_presence_subscribes(
             {"participant": ALICE, "lastKnownPresence": "online", "lastSeen": None}
         ]
     await sim.set_contact_presence("webjs", ALICE, "paused")
+    sim.presence_read_delay = 0.05
+    started = asyncio.get_running_loop().time()
     async with api.get(f"/api/webjs/presence/{ALICE}") as response:
         # WA-Web has no paused state: it reads as offline.
         assert (await response.json())["presences"][0]["lastKnownPresence"] == "offline"
+    assert asyncio.get_running_loop().time() - started >= 0.05
 
 
 async def test_subscribe_normalises_ids(
