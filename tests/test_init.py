@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
 from .conftest import ACCOUNT_ID, SESSION, WEBHOOK_ID
@@ -152,3 +158,40 @@ async def test_devices(
     ]
     assert sorted(d.name for d in chats) == ["Alice", "Bob", "Family"]
     assert all(d.via_device_id == account.id for d in chats)
+
+
+async def test_watchdog_restores_lost_webhook(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A WAHA that forgot the session config (Core restart) gets ours back."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    await settle(hass)
+    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await wait_for(hass, lambda: len(waha.session(SESSION).config["webhooks"]) == 2)
+    assert [r.method for r in waha.requests].count("PUT") == 2
+    assert waha.session(SESSION).config["webhooks"][0] == USER_WEBHOOK
+    await wait_for(hass, lambda: coordinator.available)
+
+
+async def test_watchdog_put_failure_is_logged(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing restore is a warning, not a traceback, and is retried later."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    await settle(hass)
+    waha.session(SESSION).config = {}
+    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await settle(hass)
+    assert "Could not restore the WAHA session config" in caplog.text
+    assert "Traceback" not in caplog.text

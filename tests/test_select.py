@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.waha_presence.const import DOMAIN
 from homeassistant.components.select import (
@@ -28,16 +26,6 @@ from .helpers import wait_for
 SELECT = "select.home_account_presence"
 PRESENCE_PATH = f"/api/{SESSION}/presence"
 SESSION_PATH = f"/api/sessions/{SESSION}"
-
-
-@pytest.fixture
-async def ha_client(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
-) -> TestClient:
-    """Serve HA's HTTP API, with the webhook view registered before it starts."""
-    assert await async_setup_component(hass, "http", {})
-    assert await async_setup_component(hass, "webhook", {})
-    return await hass_client_no_auth()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 from aiohttp import ClientTimeout
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 import probatio
 import pytest
@@ -16,7 +15,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.waha_presence.const import DOMAIN
 from custom_components.waha_presence.services import (
@@ -33,7 +31,6 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.icon import async_get_icons
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.helpers.translation import async_get_translations
-from homeassistant.setup import async_setup_component
 from simulator import RecordedRequest, WahaSimulator
 
 from .conftest import (
@@ -64,16 +61,6 @@ WEBJS_501 = {
     "error": "Not Implemented",
     "statusCode": 501,
 }
-
-
-@pytest.fixture
-async def ha_client(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
-) -> TestClient:
-    """Serve HA's HTTP API, with the webhook view registered before it starts."""
-    assert await async_setup_component(hass, "http", {})
-    assert await async_setup_component(hass, "webhook", {})
-    return await hass_client_no_auth()
 
 
 @pytest.fixture
@@ -459,7 +446,7 @@ async def test_waha_times_out(
         await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE)
     assert exc_info.value.translation_key == "cannot_connect"
     assert str(exc_info.value) == (
-        f"Cannot reach WAHA: WAHA timed out on POST {START_PATH}"
+        f"Cannot reach WAHA: no answer to POST {START_PATH} in time"
     )
 
 

@@ -31,7 +31,7 @@ from .coordinator import WahaCoordinator
 from .entity import account_device
 from .exceptions import WahaAuthError, WahaError, WahaNotFoundError
 from .services import async_setup_services
-from .session_config import build_webhook, desired_config, without_our_webhook
+from .session_config import build_webhook, without_our_webhook
 from .webhook import WahaWebhook
 from .websocket import WahaWebSocket, ws_url
 
@@ -79,6 +79,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
                 CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES
             )
         ),
+        build_webhook(entry.data[CONF_WEBHOOK_URL], entry.data[CONF_HMAC_KEY])
+        if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK
+        else None,
     )
     hook: WahaWebhook | None = None
     websocket: WahaWebSocket | None = None
@@ -98,7 +101,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
         )
     try:
         await coordinator.async_initialize()
-        await _async_ensure_session_config(entry, coordinator)
+        await coordinator.async_ensure_config()
     except WahaAuthError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -133,33 +136,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
         entry.async_on_unload(websocket.async_stop)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
-
-
-async def _async_ensure_session_config(
-    entry: WahaConfigEntry, coordinator: WahaCoordinator
-) -> None:
-    """PUT our delivery into the session config when it is missing (restarts it)."""
-    assert coordinator.session is not None
-    webhook = (
-        build_webhook(entry.data[CONF_WEBHOOK_URL], entry.data[CONF_HMAC_KEY])
-        if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK
-        else None
-    )
-    current = coordinator.session.config
-    wanted = desired_config(
-        current,
-        webhook_id=entry.data[CONF_WEBHOOK_ID],
-        webhook=webhook,
-        engine=coordinator.engine,
-    )
-    if wanted == current:
-        return
-    LOGGER.info(
-        "Updating the config of WAHA session %s; WAHA restarts it",
-        coordinator.session_name,
-    )
-    await coordinator.client.update_session_config(coordinator.session_name, wanted)
-    await coordinator.async_refresh_session()
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> None:

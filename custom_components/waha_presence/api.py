@@ -74,9 +74,9 @@ class WahaClient:
                 text = await response.text()
                 status = response.status
         except TimeoutError as err:
-            raise WahaConnectionError(f"WAHA timed out on {method} {path}") from err
+            raise WahaConnectionError(f"no answer to {method} {path} in time") from err
         except (ClientError, OSError) as err:
-            raise WahaConnectionError(f"cannot reach WAHA: {err}") from err
+            raise WahaConnectionError(str(err) or type(err).__name__) from err
         data = _decode(text)
         if status < 300:
             return data

@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
@@ -41,6 +42,7 @@ from .models import (
     parse_chat_presences,
     parse_session_status,
 )
+from .session_config import desired_config
 
 if TYPE_CHECKING:
     from . import WahaConfigEntry
@@ -66,6 +68,7 @@ class WahaCoordinator:
         session_name: str,
         account_id: str,
         resubscribe_interval: timedelta,
+        webhook: dict[str, Any] | None,
     ) -> None:
         """Set up empty state; call `async_initialize` next."""
         self.hass = hass
@@ -74,6 +77,7 @@ class WahaCoordinator:
         self.session_name = session_name
         self.account_id = account_id
         self.resubscribe_interval = resubscribe_interval
+        self._webhook = webhook
         self.session: SessionInfo | None = None
         self.account_device_id = ""
         self.session_status = SessionStatus.UNKNOWN
@@ -311,8 +315,36 @@ class WahaCoordinator:
         was_available = self.available
         self._set_reachable(True)
         self._apply_session(session)
+        if self._wanted_config() != session.config:
+            # WAHA Core forgets session configs when it restarts: put ours back.
+            try:
+                await self.async_ensure_config()
+            except WahaError as err:
+                LOGGER.warning("Could not restore the WAHA session config: %s", err)
+            return
         if self.available and not was_available:
             self.async_schedule_sync(read_state=True)
+
+    def _wanted_config(self) -> dict[str, Any]:
+        assert self.session is not None
+        return desired_config(
+            self.session.config,
+            webhook_id=self.entry.data[CONF_WEBHOOK_ID],
+            webhook=self._webhook,
+            engine=self.engine,
+        )
+
+    async def async_ensure_config(self) -> None:
+        """PUT our delivery into the session config when missing (WAHA restarts it)."""
+        wanted = self._wanted_config()
+        if self.session is None or wanted == self.session.config:
+            return
+        LOGGER.info(
+            "Updating the config of WAHA session %s; WAHA restarts it",
+            self.session_name,
+        )
+        await self.client.update_session_config(self.session_name, wanted)
+        self._apply_session(await self.client.get_session(self.session_name))
 
     async def async_refresh_session(self) -> None:
         """Re-read the session now (after an action or a reconnect)."""

@@ -55,8 +55,3 @@ def without_our_webhook(config: dict[str, Any], webhook_id: str) -> dict[str, An
             item for item in result["webhooks"] or [] if not _is_ours(item, webhook_id)
         ]
     return result
-
-
-def has_our_webhook(config: dict[str, Any], webhook_id: str) -> bool:
-    """Return True when the session config still delivers to our webhook."""
-    return any(_is_ours(item, webhook_id) for item in config.get("webhooks") or [])
