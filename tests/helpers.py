@@ -28,7 +28,7 @@ async def wait_for(
 
 
 async def settle(hass: HomeAssistant) -> None:
-    """Wait for HA's work, background subscription upkeep included."""
+    """Wait for HA's work, background upkeep included (not with a WebSocket open)."""
     await hass.async_block_till_done(wait_background_tasks=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -59,7 +60,10 @@ async def test_events_over_websocket(
 
 
 async def test_refused_key_starts_reauth(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """WAHA closing the socket with 1008 means the key changed."""
     runtime = init_integration.runtime_data
@@ -76,3 +80,44 @@ async def test_refused_key_starts_reauth(
         ),
         limit=10,
     )
+    await wait_for(hass, lambda: "WAHA refused the WebSocket" in caplog.text, limit=10)
+    assert not runtime.websocket.connected.is_set()
+
+
+async def test_malformed_frames_ignored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Binary, non-JSON and non-envelope frames are skipped; the next event applies."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, runtime.websocket.connected.is_set)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    frames: list[str | bytes] = [
+        b"\x00\x01",
+        "{not json",
+        '{"event": "presence.update"}',
+        json.dumps(
+            waha.build_envelope(
+                SESSION,
+                "presence.update",
+                {
+                    "id": ALICE,
+                    "presences": [
+                        {"participant": ALICE, "lastKnownPresence": "recording"}
+                    ],
+                },
+            )
+        ),
+    ]
+    for client in list(waha.ws_clients):
+        for frame in frames:
+            if isinstance(frame, bytes):
+                await client.ws.send_bytes(frame)
+            else:
+                await client.ws.send_str(frame)
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "recording"
+    )
+    assert "Traceback" not in caplog.text
