@@ -32,19 +32,21 @@ from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
 from simulator import WahaSimulator
 
-API_KEY = "test-api-key"
-SESSION = "default"
-ACCOUNT_ID = "31600000000@c.us"
-ACCOUNT_LID = "99000000000@lid"
-WEBHOOK_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-HMAC_KEY = "test-hmac-key-that-is-long-enough-to-be-real"
-
-ALICE = "31611111111@c.us"
-ALICE_LID = "111111111111@lid"
-BOB = "31622222222@c.us"
-BOB_LID = "222222222222@lid"
-CAROL = "31633333333@c.us"
-FAMILY = "120363000000000001@g.us"
+from .const import (
+    ACCOUNT_ID,
+    ACCOUNT_LID,
+    ALICE,
+    ALICE_LID,
+    API_KEY,
+    BOB,
+    BOB_LID,
+    CAROL,
+    FAMILY,
+    HMAC_KEY,
+    SESSION,
+    WEBHOOK_ID,
+)
+from .helpers import settle, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -161,3 +163,17 @@ async def init_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+async def ready(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the entry once it works, every chat is subscribed and setup is over."""
+    coordinator = init_integration.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    await wait_for(
+        hass, lambda: set(coordinator.chats) <= waha.session(SESSION).subscriptions
+    )
+    await settle(hass)
+    return init_integration

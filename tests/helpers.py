@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
 from simulator import WahaSimulator
 
-from .conftest import HMAC_KEY, SESSION, WEBHOOK_ID
+from .const import HMAC_KEY, SESSION, WEBHOOK_ID
 
 
 async def wait_for(

@@ -20,7 +20,7 @@ from custom_components.waha_presence.exceptions import (
 from custom_components.waha_presence.models import PresenceStatus, SessionStatus
 from simulator import WahaSimulator
 
-from .conftest import ACCOUNT_ID, ALICE, ALICE_LID, API_KEY, SESSION
+from .const import ACCOUNT_ID, ALICE, ALICE_LID, API_KEY, SESSION
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 from simulator import WahaSimulator
 
-from .conftest import (
+from .const import (
     ACCOUNT_ID,
     ALICE,
     API_KEY,

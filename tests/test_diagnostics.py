@@ -14,7 +14,7 @@ from syrupy.filters import props
 
 from homeassistant.core import HomeAssistant
 
-from .conftest import API_KEY, HMAC_KEY, WEBHOOK_ID
+from .const import API_KEY, HMAC_KEY, WEBHOOK_ID
 from .helpers import wait_for
 
 

@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from simulator import WahaSimulator
 
-from .conftest import ALICE, BOB_LID, CAROL, FAMILY
+from .const import ALICE, BOB_LID, CAROL, FAMILY
 from .helpers import post_event, presence_payload, wait_for
 
 TS = 1_800_000_000_000

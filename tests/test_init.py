@@ -18,7 +18,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
-from .conftest import ACCOUNT_ID, SESSION, WEBHOOK_ID
+from .const import ACCOUNT_ID, SESSION, WEBHOOK_ID
 from .helpers import settle, wait_for
 
 USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
@@ -53,13 +53,10 @@ async def test_setup_merges_webhook_and_follows_restart(
 
 
 async def test_setup_without_changes_does_not_restart(
-    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """A second setup finds its webhook in place and sends no PUT."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await wait_for(hass, lambda: config_entry.runtime_data.coordinator.available)
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(ready.entry_id)
     await hass.async_block_till_done()
     assert [r.method for r in waha.requests].count("PUT") == 1
 
@@ -122,19 +119,15 @@ async def test_unload_and_remove_clean_up(
 async def test_remove_when_waha_is_down(
     hass: HomeAssistant,
     waha: WahaSimulator,
-    config_entry: MockConfigEntry,
+    ready: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Removing with WAHA down still removes the entry and says what is left."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await wait_for(hass, lambda: config_entry.runtime_data.coordinator.available)
-    await settle(hass)
     await waha.stop()
-    await hass.config_entries.async_remove(config_entry.entry_id)
+    await hass.config_entries.async_remove(ready.entry_id)
     await hass.async_block_till_done()
     assert "Could not remove the webhook" in caplog.text
-    assert hass.config_entries.async_get_entry(config_entry.entry_id) is None
+    assert hass.config_entries.async_get_entry(ready.entry_id) is None
 
 
 async def test_devices(
@@ -161,14 +154,10 @@ async def test_devices(
 
 
 async def test_watchdog_restores_lost_webhook(
-    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """A WAHA that forgot the session config (Core restart) gets ours back."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    coordinator = config_entry.runtime_data.coordinator
-    await wait_for(hass, lambda: coordinator.available)
-    await settle(hass)
+    coordinator = ready.runtime_data.coordinator
     waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
     await wait_for(hass, lambda: len(waha.session(SESSION).config["webhooks"]) == 2)
@@ -180,15 +169,10 @@ async def test_watchdog_restores_lost_webhook(
 async def test_watchdog_put_failure_is_logged(
     hass: HomeAssistant,
     waha: WahaSimulator,
-    config_entry: MockConfigEntry,
+    ready: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failing restore is a warning, not a traceback, and is retried later."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    coordinator = config_entry.runtime_data.coordinator
-    await wait_for(hass, lambda: coordinator.available)
-    await settle(hass)
     waha.session(SESSION).config = {}
     waha.fail_next("PUT", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))

@@ -20,7 +20,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
-from .conftest import ALICE, ALICE_LID, BOB, BOB_LID, CAROL, FAMILY, HMAC_KEY, SESSION
+from .const import ALICE, ALICE_LID, BOB, BOB_LID, CAROL, FAMILY, HMAC_KEY, SESSION
 from .helpers import post_event, presence_payload, settle, wait_for
 
 ALICE_PRESENCE = "sensor.alice_presence"
@@ -30,18 +30,6 @@ ALICE_ACTIVITY = "event.alice_activity"
 BOB_PRESENCE = "sensor.bob_presence"
 FAMILY_ACTIVE = "sensor.family_typing_or_recording"
 FAMILY_ACTIVITY = "event.family_activity"
-
-
-@pytest.fixture
-async def ready(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
-) -> MockConfigEntry:
-    """Return the entry once its session is WORKING and subscribed."""
-    coordinator = init_integration.runtime_data.coordinator
-    await wait_for(hass, lambda: coordinator.available)
-    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
-    await settle(hass)
-    return init_integration
 
 
 def _subscribes(waha: WahaSimulator) -> list[str]:

@@ -20,7 +20,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 from simulator import WahaSimulator
 
-from .conftest import ACCOUNT_ID, API_KEY, FAMILY, SESSION
+from .const import ACCOUNT_ID, API_KEY, SESSION
 from .helpers import wait_for
 
 SELECT = "select.home_account_presence"
@@ -29,18 +29,11 @@ SESSION_PATH = f"/api/sessions/{SESSION}"
 
 
 @pytest.fixture
-async def ready(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
-) -> MockConfigEntry:
-    """Return the entry once its session works and setup traffic is over."""
-    coordinator = init_integration.runtime_data.coordinator
-    await wait_for(hass, lambda: coordinator.available)
-    await wait_for(hass, lambda: FAMILY in waha.session(SESSION).subscriptions)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    # Keep the simulated account where the test puts it (no auto-online).
+async def ready(ready: MockConfigEntry, waha: WahaSimulator) -> MockConfigEntry:
+    """Start with no recorded setup traffic, and no auto-online moving the account."""
     waha.auto_online_seconds = 0
     waha.reset()
-    return init_integration
+    return ready
 
 
 async def _select(hass: HomeAssistant, option: str) -> None:

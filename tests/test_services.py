@@ -33,7 +33,7 @@ from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.helpers.translation import async_get_translations
 from simulator import RecordedRequest, WahaSimulator
 
-from .conftest import (
+from .const import (
     ACCOUNT_ID,
     ALICE,
     API_KEY,
@@ -43,7 +43,6 @@ from .conftest import (
     FAMILY,
     SESSION,
 )
-from .helpers import wait_for
 
 PRESENCE_PATH = f"/api/{SESSION}/presence"
 START_PATH = "/api/startTyping"
@@ -64,16 +63,10 @@ WEBJS_501 = {
 
 
 @pytest.fixture
-async def ready(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
-) -> MockConfigEntry:
-    """Return the entry once its session works and setup traffic is over."""
-    coordinator = init_integration.runtime_data.coordinator
-    await wait_for(hass, lambda: coordinator.available)
-    await wait_for(hass, lambda: FAMILY in waha.session(SESSION).subscriptions)
-    await hass.async_block_till_done(wait_background_tasks=True)
+async def ready(ready: MockConfigEntry, waha: WahaSimulator) -> MockConfigEntry:
+    """Start each test with no recorded setup traffic."""
     waha.reset()
-    return init_integration
+    return ready
 
 
 async def _call(

@@ -11,7 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator import WahaSimulator
 
-from .conftest import ACCOUNT_ID, ALICE, CAROL, SESSION
+from .const import ACCOUNT_ID, ALICE, CAROL, SESSION
 from .helpers import wait_for
 
 

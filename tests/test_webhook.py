@@ -13,22 +13,12 @@ from custom_components.waha_presence.webhook import signature
 from homeassistant.core import HomeAssistant
 from simulator import WahaSimulator
 
-from .conftest import ALICE, HMAC_KEY, SESSION, WEBHOOK_ID
-from .helpers import post_event, presence_payload, settle, wait_for
+from .const import ALICE, HMAC_KEY, SESSION, WEBHOOK_ID
+from .helpers import post_event, presence_payload, wait_for
 
 PRESENCE = "sensor.alice_presence"
 STATUS = "sensor.home_session_status"
 URL = f"/api/webhook/{WEBHOOK_ID}"
-
-
-@pytest.fixture
-async def ready(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
-) -> MockConfigEntry:
-    """Return the entry once its session is WORKING again after the PUT."""
-    await wait_for(hass, lambda: init_integration.runtime_data.coordinator.available)
-    await settle(hass)
-    return init_integration
 
 
 def test_waha_documented_vector() -> None:

@@ -18,7 +18,7 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from simulator import WahaSimulator
 
-from .conftest import ALICE, SESSION
+from .const import ALICE, SESSION
 from .helpers import wait_for
 
 
