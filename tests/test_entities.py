@@ -20,7 +20,7 @@ from homeassistant.helpers import entity_registry as er
 from simulator import WahaSimulator
 
 from .const import ALICE, BOB_LID, CAROL, FAMILY
-from .helpers import post_event, presence_payload, wait_for
+from .helpers import post_event, presence_payload
 
 TS = 1_800_000_000_000
 
@@ -38,10 +38,7 @@ def only_platform(platform: Platform) -> Generator[None]:
         yield
 
 
-async def _drive(
-    hass: HomeAssistant, waha: WahaSimulator, client: TestClient, entry: MockConfigEntry
-) -> None:
-    await wait_for(hass, lambda: entry.runtime_data.coordinator.available)
+async def _drive(hass: HomeAssistant, waha: WahaSimulator, client: TestClient) -> None:
     await post_event(
         client, waha, "presence.update", presence_payload(ALICE, "typing"), timestamp=TS
     )
@@ -77,12 +74,12 @@ async def test_entities(
     hass: HomeAssistant,
     waha: WahaSimulator,
     ha_client: TestClient,
-    init_integration: MockConfigEntry,
+    ready: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Every entity of the platform, after a fixed stream of events."""
     freezer.move_to("2026-11-24T12:00:00+00:00")
-    await _drive(hass, waha, ha_client, init_integration)
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await _drive(hass, waha, ha_client)
+    await snapshot_platform(hass, entity_registry, snapshot, ready.entry_id)

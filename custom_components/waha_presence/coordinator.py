@@ -438,13 +438,16 @@ class WahaCoordinator:
     def _apply_status_event(self, event: WahaEvent) -> None:
         payload = parse_session_status(event.payload)
         was_available = self.available
-        self.reachable = True
         self._set_status(payload.status, payload.raw_status)
+        self._set_reachable(True)
         for listener in list(self._session_listeners):
             listener()
         if self.available and not was_available:
             self.async_schedule_sync(read_state=True)
-            self.hass.async_create_task(self.async_refresh_session())
+            # The account's own presence is only in the session object.
+            self.entry.async_create_background_task(
+                self.hass, self.async_refresh_session(), f"{DOMAIN} refresh session"
+            )
 
     @callback
     def _apply_presences(self, result: ChatPresences, *, timestamp: int | None) -> None:
