@@ -100,6 +100,16 @@ async def test_errors(client: WahaClient, waha: WahaSimulator) -> None:
     with pytest.raises(WahaNotSupportedError) as unsupported:
         await client.get_all_presences(SESSION)
     assert unsupported.value.engine == "WEBJS"
+    echo = {
+        "statusCode": 500,
+        "exception": {"message": "boom"},
+        "request": {"body": {"config": {"webhooks": [{"hmac": {"key": "s3cret"}}]}}},
+    }
+    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 500, echo)
+    with pytest.raises(WahaResponseError) as echoed:
+        await client.update_session_config(SESSION, {})
+    assert "boom" in str(echoed.value)
+    assert "s3cret" not in str(echoed.value)
     waha.fail_next("GET", "/api/server/version", 500, None)
     with pytest.raises(WahaResponseError, match="500"):
         await client.server_version()

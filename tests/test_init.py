@@ -179,3 +179,26 @@ async def test_watchdog_put_failure_is_logged(
     await settle(hass)
     assert "Could not restore the WAHA session config" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("engine", ["WEBJS"])
+async def test_watchdog_does_not_restart_in_a_loop(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A WAHA that drops what we PUT (too old for tagsEventsOn) gets one try and a warning."""
+    session = waha.session(SESSION)
+    config = {key: value for key, value in session.config.items() if key != "webjs"}
+    session.config = config
+    info = {"name": SESSION, "status": "WORKING", "config": config, "me": None}
+    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 200, info)
+    puts = [r.method for r in waha.requests].count("PUT")
+    for minute in (1, 2, 3):
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(minutes=minute, seconds=1)
+        )
+        await settle(hass)
+    assert [r.method for r in waha.requests].count("PUT") == puts + 1
+    assert caplog.text.count("does not keep the config") == 1

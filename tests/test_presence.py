@@ -400,6 +400,7 @@ async def test_unreachable_waha(
         )
         await settle(hass)
     assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.home_session_status").state == STATE_UNAVAILABLE
     assert caplog.text.count("is unreachable") == 1
     await waha.start(port=port)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=3, seconds=1))
@@ -424,3 +425,37 @@ async def test_last_seen_restored_after_restart(
         hass.states.get(ALICE_SEEN).state
         == datetime.fromtimestamp(1_800_000_000, tz=UTC).isoformat()
     )
+
+
+async def test_one_failing_subscribe_spares_the_others(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WAHA refusing one subscribe still subscribes every other id."""
+    waha.session(SESSION).subscriptions.clear()
+    waha.fail_next(
+        "POST", f"/api/{SESSION}/presence/{ALICE}/subscribe", 500, {"statusCode": 500}
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10, seconds=1))
+    await wait_for(
+        hass,
+        lambda: (
+            {ALICE_LID, BOB, BOB_LID, FAMILY} <= waha.session(SESSION).subscriptions
+        ),
+    )
+    assert ALICE not in waha.session(SESSION).subscriptions
+
+
+async def test_repair_issue_goes_with_the_entry(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Unloading the entry leaves no orphaned repair behind."""
+    issue_id = f"session_login_{ready.entry_id}"
+    await waha.set_status(SESSION, "FAILED")
+    await wait_for(
+        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    )
+    assert await hass.config_entries.async_unload(ready.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

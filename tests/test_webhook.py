@@ -70,6 +70,7 @@ async def test_session_status_event(
         ({}, "no signature"),
         ({"X-Webhook-Hmac": "00" * 64}, "wrong signature"),
         ({"X-Webhook-Hmac": signature("another-key", b"x")}, "wrong signature"),
+        ({"X-Webhook-Hmac": "\u00e9" * 128}, "wrong signature"),
     ],
 )
 async def test_bad_signature_rejected_once_logged(
@@ -197,3 +198,49 @@ async def test_real_delivery_from_waha(
     delivery = waha.deliveries[-1]
     assert delivery.status == 200
     assert delivery.headers["X-Webhook-Hmac-Algorithm"] == "sha512"
+
+
+async def test_last_seen_in_milliseconds_ignored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A lastSeen that is no Unix time in seconds drops that event, not the next."""
+    bad = presence_payload(ALICE, "offline", last_seen=1_717_000_000_123_000)
+    assert await post_event(ha_client, waha, "presence.update", bad) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert (
+        await post_event(
+            ha_client, waha, "presence.update", presence_payload(ALICE, "typing")
+        )
+        == 200
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "typing"
+
+
+async def test_late_status_event_ignored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A retried STARTING older than the WORKING we applied changes nothing."""
+    ts = 1_900_000_000_000
+    working = {"name": SESSION, "status": "WORKING", "statuses": []}
+    starting = {"name": SESSION, "status": "STARTING", "statuses": []}
+    assert (
+        await post_event(ha_client, waha, "session.status", working, timestamp=ts)
+        == 200
+    )
+    assert (
+        await post_event(
+            ha_client, waha, "session.status", starting, timestamp=ts - 5000
+        )
+        == 200
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "working"
+    assert hass.states.get(PRESENCE).state != "unavailable"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from simulator import WahaSimulator
 
-from .const import ALICE, SESSION
+from .const import ALICE, API_KEY, SESSION
 from .helpers import wait_for
 
 
@@ -37,7 +39,10 @@ def test_ws_url() -> None:
 
 
 async def test_events_over_websocket(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No webhook in WAHA, events still arrive; a reconnect re-subscribes."""
     runtime = init_integration.runtime_data
@@ -50,13 +55,20 @@ async def test_events_over_websocket(
         hass, lambda: hass.states.get("sensor.alice_presence").state == "typing"
     )
 
+    caplog.set_level(logging.DEBUG, logger="custom_components.waha_presence")
     port = int(waha.url.rsplit(":", 1)[1])
     await waha.stop()
     await wait_for(hass, lambda: not runtime.websocket.connected.is_set())
+    await asyncio.sleep(1.5)  # one failed reconnect, logged
     waha.session(SESSION).subscriptions.clear()
     await waha.start(port=port)
     await wait_for(hass, runtime.websocket.connected.is_set, limit=10)
     await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    ours = [
+        r.getMessage() for r in caplog.records if r.name.startswith("custom_components")
+    ]
+    assert any("WAHA WebSocket failed" in message for message in ours)
+    assert not any(API_KEY in message for message in ours)
 
 
 async def test_refused_key_starts_reauth(

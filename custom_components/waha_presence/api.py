@@ -71,13 +71,13 @@ class WahaClient:
                 headers={"X-Api-Key": self._api_key, "Accept": "application/json"},
                 timeout=self._timeout,
             ) as response:
-                text = await response.text()
+                raw = await response.read()
                 status = response.status
         except TimeoutError as err:
             raise WahaConnectionError(f"no answer to {method} {path} in time") from err
         except (ClientError, OSError) as err:
             raise WahaConnectionError(str(err) or type(err).__name__) from err
-        data = _decode(text)
+        data = _decode(raw.decode("utf-8", "replace"))
         if status < 300:
             return data
         raise _error_for(status, data, session_name)
@@ -116,7 +116,7 @@ class WahaClient:
         data = await self._request(
             "PUT",
             f"/api/sessions/{_seg(name)}",
-            body={"name": name, "config": dict(config)},
+            body={"config": dict(config)},
             session_name=name,
         )
         return _parse(parse_session, data)
@@ -270,15 +270,28 @@ def _parse[T](parser: Callable[[Any], T], data: Any) -> T:
     return result
 
 
+MAX_MESSAGE = 300
+
+
 def _message(data: Any) -> str:
+    """
+    Return WAHA's explanation, never the whole body.
+
+    WAHA's 500 bodies echo the request, which may carry our HMAC key.
+    """
     if isinstance(data, dict):
         for key in ("detail", "message", "error"):
             value = data.get(key)
             if isinstance(value, str):
-                return value
+                return value[:MAX_MESSAGE]
             if isinstance(value, list) and value:
-                return "; ".join(str(item) for item in value)
-    return str(data) if data else "no details"
+                return "; ".join(str(item) for item in value)[:MAX_MESSAGE]
+        exception = data.get("exception")
+        if isinstance(exception, dict) and isinstance(exception.get("message"), str):
+            return str(exception["message"])[:MAX_MESSAGE]
+    if isinstance(data, str) and data and not data.lstrip().startswith(("{", "[")):
+        return data[:MAX_MESSAGE]
+    return "no details"
 
 
 def _error_for(status: int, data: Any, session_name: str) -> WahaError:

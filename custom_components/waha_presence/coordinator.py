@@ -42,7 +42,7 @@ from .models import (
     parse_chat_presences,
     parse_session_status,
 )
-from .session_config import desired_config
+from .session_config import config_satisfied, desired_config
 
 if TYPE_CHECKING:
     from . import WahaConfigEntry
@@ -78,6 +78,9 @@ class WahaCoordinator:
         self.account_id = account_id
         self.resubscribe_interval = resubscribe_interval
         self._webhook = webhook
+        self._config_put = False
+        self._config_warned = False
+        self._status_ts = 0
         self.session: SessionInfo | None = None
         self.account_device_id = ""
         self.session_status = SessionStatus.UNKNOWN
@@ -129,7 +132,7 @@ class WahaCoordinator:
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
-                self._async_poll_session,
+                self._async_watchdog,
                 STATUS_POLL_INTERVAL,
                 name=f"{DOMAIN} session watchdog",
                 cancel_on_shutdown=True,
@@ -140,9 +143,15 @@ class WahaCoordinator:
 
     @callback
     def async_shutdown(self) -> None:
-        """Stop timers; pending background tasks end with the entry."""
+        """Stop timers and drop our repair; pending background tasks end with the entry."""
         while self._unsubs:
             self._unsubs.pop()()
+        ir.async_delete_issue(self.hass, DOMAIN, self.repair_issue_id)
+
+    @property
+    def repair_issue_id(self) -> str:
+        """Return the id of this entry's "session needs you" repair."""
+        return f"session_login_{self.entry.entry_id}"
 
     # Listeners -----------------------------------------------------------------
 
@@ -255,7 +264,11 @@ class WahaCoordinator:
 
         async def run(chat: ChatState) -> None:
             async with semaphore:
-                await func(chat)
+                try:
+                    await func(chat)
+                except WahaError as err:
+                    # One chat WAHA refuses must not stop the others.
+                    LOGGER.debug("Presence upkeep of %s failed: %s", chat.chat_id, err)
 
         await asyncio.gather(*(run(chat) for chat in chats))
 
@@ -270,13 +283,18 @@ class WahaCoordinator:
             except WahaError as err:
                 LOGGER.debug("No LID for %s: %s", chat.chat_id, err)
                 continue
-            if lid:
+            if lid and chat.chat_id in self.chats:
                 chat.lid = lid
                 self._aliases[lid] = chat.chat_id
 
     async def _async_subscribe(self, chat: ChatState) -> None:
         for chat_id in filter(None, (chat.chat_id, chat.lid)):
-            await self.client.subscribe_presence(self.session_name, chat_id)
+            try:
+                await self.client.subscribe_presence(self.session_name, chat_id)
+            except WahaConnectionError:
+                raise
+            except WahaError as err:
+                LOGGER.debug("Subscribing to %s failed: %s", chat_id, err)
 
     async def _async_read_state(self, chats: list[ChatState]) -> None:
         if self.engine in LIST_ENGINES:
@@ -296,12 +314,19 @@ class WahaCoordinator:
 
         await self._bounded(read, chats)
 
-    async def _async_resubscribe_timer(self, _now: datetime) -> None:
-        await self._async_sync(read_state=False)
+    @callback
+    def _async_resubscribe_timer(self, _now: datetime) -> None:
+        self.async_schedule_sync(read_state=False)
 
     # Session watchdog ------------------------------------------------------------
 
-    async def _async_poll_session(self, _now: datetime | None = None) -> None:
+    @callback
+    def _async_watchdog(self, _now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self._async_poll_session(), f"{DOMAIN} session watchdog"
+        )
+
+    async def _async_poll_session(self, *, sync: bool = True) -> None:
         try:
             session = await self.client.get_session(self.session_name)
         except WahaAuthError:
@@ -315,19 +340,19 @@ class WahaCoordinator:
         was_available = self.available
         self._set_reachable(True)
         self._apply_session(session)
-        if self._wanted_config() != session.config:
+        if not self._config_satisfied():
             # WAHA Core forgets session configs when it restarts: put ours back.
             try:
                 await self.async_ensure_config()
             except WahaError as err:
                 LOGGER.warning("Could not restore the WAHA session config: %s", err)
             return
-        if self.available and not was_available:
+        if sync and self.available and not was_available:
             self.async_schedule_sync(read_state=True)
 
-    def _wanted_config(self) -> dict[str, Any]:
+    def _config_satisfied(self) -> bool:
         assert self.session is not None
-        return desired_config(
+        return config_satisfied(
             self.session.config,
             webhook_id=self.entry.data[CONF_WEBHOOK_ID],
             webhook=self._webhook,
@@ -336,19 +361,46 @@ class WahaCoordinator:
 
     async def async_ensure_config(self) -> None:
         """PUT our delivery into the session config when missing (WAHA restarts it)."""
-        wanted = self._wanted_config()
-        if self.session is None or wanted == self.session.config:
+        assert self.session is not None
+        if self._config_satisfied():
+            return
+        if self._config_put:
+            # WAHA dropped what we sent (an older WAHA without tagsEventsOn,
+            # say): restarting the session every minute would not help.
+            if not self._config_warned:
+                LOGGER.warning(
+                    "WAHA session %s does not keep the config Home Assistant needs; "
+                    "check its webhooks (and webjs.tagsEventsOn for WEBJS)",
+                    self.session_name,
+                )
+                self._config_warned = True
             return
         LOGGER.info(
             "Updating the config of WAHA session %s; WAHA restarts it",
             self.session_name,
         )
-        await self.client.update_session_config(self.session_name, wanted)
+        self._config_put = True
+        await self.client.update_session_config(
+            self.session_name,
+            desired_config(
+                self.session.config,
+                webhook_id=self.entry.data[CONF_WEBHOOK_ID],
+                webhook=self._webhook,
+                engine=self.engine,
+            ),
+        )
         self._apply_session(await self.client.get_session(self.session_name))
+        if self._config_satisfied():
+            self._config_put = False
 
     async def async_refresh_session(self) -> None:
-        """Re-read the session now (after an action or a reconnect)."""
+        """Re-read the session now (after an action)."""
         await self._async_poll_session()
+
+    async def async_resync(self) -> None:
+        """Catch up after a reconnect: re-read the session, then subscribe once."""
+        await self._async_poll_session(sync=False)
+        self.async_schedule_sync(read_state=True)
 
     @callback
     def _set_reachable(self, reachable: bool) -> None:
@@ -393,7 +445,7 @@ class WahaCoordinator:
 
     @callback
     def _update_repair_issue(self) -> None:
-        issue_id = f"session_login_{self.entry.entry_id}"
+        issue_id = self.repair_issue_id
         if self.session_status.needs_login:
             ir.async_create_issue(
                 self.hass,
@@ -437,6 +489,10 @@ class WahaCoordinator:
     @callback
     def _apply_status_event(self, event: WahaEvent) -> None:
         payload = parse_session_status(event.payload)
+        if event.timestamp < self._status_ts:
+            LOGGER.debug("Ignoring a late %s status event", payload.raw_status)
+            return
+        self._status_ts = event.timestamp
         was_available = self.available
         self._set_status(payload.status, payload.raw_status)
         self._set_reachable(True)
@@ -456,7 +512,8 @@ class WahaCoordinator:
             if is_lid(result.chat_id) and timestamp is not None:
                 self._learn_lid(result.chat_id, result, timestamp)
             return
-        chat = self.chats[chat_id]
+        if (chat := self.chats.get(chat_id)) is None:
+            return
         changes: list[PresenceChange] = []
         for entry in result.presences:
             if entry.presence is None:

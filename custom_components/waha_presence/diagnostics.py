@@ -4,26 +4,58 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
 from . import WahaConfigEntry
-from .const import CONF_HMAC_KEY, CONF_WEBHOOK_URL
+from .const import CONF_ACCOUNT_ID, CONF_HMAC_KEY, CONF_WEBHOOK_URL
+from .data import ChatState
 
-TO_REDACT = {CONF_API_KEY, CONF_HMAC_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_URL}
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_HMAC_KEY,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_URL,
+    CONF_ACCOUNT_ID,
+    CONF_URL,
+}
+
+
+def _chat(chat: ChatState, label: str) -> dict[str, Any]:
+    """Describe a chat without its phone numbers: members become numbered."""
+    members = {
+        participant: f"{label}_member_{index}"
+        for index, participant in enumerate(sorted(chat.participants), 1)
+    }
+    members[chat.chat_id] = label
+    return {
+        "kind": "group" if chat.is_group else "contact",
+        "lid_known": chat.lid is not None,
+        "participants": {
+            members[participant]: {
+                "presence": state.presence,
+                "last_seen": state.last_seen.isoformat() if state.last_seen else None,
+                "timestamp": state.timestamp,
+            }
+            for participant, state in sorted(chat.participants.items())
+        },
+    }
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: WahaConfigEntry
 ) -> dict[str, Any]:
-    """Return a redacted picture of one WAHA session."""
+    """Return a picture of one WAHA session, without secrets or phone numbers."""
     coordinator = entry.runtime_data.coordinator
     session = coordinator.session
+    config = session.config if session else {}
+    chats = sorted(coordinator.chats.values(), key=lambda chat: chat.chat_id)
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": dict(entry.options),
+            "tracked_chats": len(chats),
         },
         "session": {
             "name": coordinator.session_name,
@@ -32,25 +64,9 @@ async def async_get_config_entry_diagnostics(
             "reachable": coordinator.reachable,
             "available": coordinator.available,
             "account_presence": coordinator.account_presence,
-            "webhooks_configured": len(
-                (session.config if session else {}).get("webhooks") or []
-            ),
+            "webhooks_configured": len(config.get("webhooks") or []),
+            "config_keys": sorted(config),
+            "me": REDACTED if session and session.me else None,
         },
-        "chats": [
-            {
-                "chat_id": chat.chat_id,
-                "lid": chat.lid,
-                "participants": {
-                    participant: {
-                        "presence": state.presence,
-                        "last_seen": state.last_seen.isoformat()
-                        if state.last_seen
-                        else None,
-                        "timestamp": state.timestamp,
-                    }
-                    for participant, state in sorted(chat.participants.items())
-                },
-            }
-            for chat in sorted(coordinator.chats.values(), key=lambda c: c.chat_id)
-        ],
+        "chats": [_chat(chat, f"chat_{index}") for index, chat in enumerate(chats, 1)],
     }

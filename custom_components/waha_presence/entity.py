@@ -40,6 +40,11 @@ class WahaEntity(Entity):
         self._attr_unique_id = f"{coordinator.account_id}_{description.key}"
         self._attr_device_info = account_device(coordinator)
 
+    @property
+    def available(self) -> bool:
+        """Return True while WAHA answers: the session status is WAHA's to tell."""
+        return self.coordinator.reachable
+
     async def async_added_to_hass(self) -> None:
         """Follow session changes."""
         self.async_on_remove(

@@ -191,7 +191,11 @@ def parse_last_seen(value: object) -> datetime | None:
     """Convert WAHA's `lastSeen` (Unix seconds, or null) to an aware datetime."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
-    return datetime.fromtimestamp(value, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (ValueError, OverflowError, OSError) as err:
+        # Milliseconds where seconds belong, or garbage: not a time we can show.
+        raise WahaParseError(f"'lastSeen' {value!r} is not a Unix time") from err
 
 
 def parse_chat_presences(value: object) -> ChatPresences:

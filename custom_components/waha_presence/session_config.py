@@ -55,3 +55,26 @@ def without_our_webhook(config: dict[str, Any], webhook_id: str) -> dict[str, An
             item for item in result["webhooks"] or [] if not _is_ours(item, webhook_id)
         ]
     return result
+
+
+def config_satisfied(
+    config: dict[str, Any],
+    *,
+    webhook_id: str,
+    webhook: dict[str, Any] | None,
+    engine: str | None,
+) -> bool:
+    """Return True when the parts of `config` that we own are as we want them."""
+    ours = [item for item in config.get("webhooks") or [] if _is_ours(item, webhook_id)]
+    if webhook is None:
+        if ours:
+            return False
+    elif not any(
+        all(item.get(key) == webhook[key] for key in ("url", "events", "hmac"))
+        for item in ours
+    ):
+        return False
+    if engine == "WEBJS":
+        webjs = config.get("webjs")
+        return isinstance(webjs, dict) and bool(webjs.get("tagsEventsOn"))
+    return True

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .coordinator import WahaCoordinator
 
 WS_UNAUTHORIZED = 1008
+STABLE_CONNECTION = 30.0
 
 
 def ws_url(base_url: str, api_key: str, session: str) -> str:
@@ -65,18 +66,25 @@ class WahaWebSocket:
     async def _async_run(self) -> None:
         delay = WS_RECONNECT_MIN.total_seconds()
         while True:
+            began = self.hass.loop.time()
             try:
                 closed_by_auth = await self._async_listen()
             except (ClientError, OSError, TimeoutError) as err:
-                LOGGER.debug("WAHA WebSocket failed: %s", err)
+                # The error's text carries the URL, and the URL the API key.
+                LOGGER.debug("WAHA WebSocket failed: %s", type(err).__name__)
                 closed_by_auth = False
-            if self.connected.is_set():
-                delay = WS_RECONNECT_MIN.total_seconds()
+            except Exception:  # noqa: BLE001 - logged with its traceback
+                LOGGER.exception("Unexpected error on the WAHA WebSocket")
+                closed_by_auth = False
             self.connected.clear()
             if closed_by_auth:
                 LOGGER.warning("WAHA refused the WebSocket: the API key is wrong")
                 self._coordinator.entry.async_start_reauth(self.hass)
                 return
+            # Only a connection that lasted resets the back-off: a WAHA that
+            # accepts and drops at once must not trigger a subscribe storm.
+            if self.hass.loop.time() - began >= STABLE_CONNECTION:
+                delay = WS_RECONNECT_MIN.total_seconds()
             await asyncio.sleep(delay)
             delay = min(delay * 2, WS_RECONNECT_MAX.total_seconds())
 
@@ -86,8 +94,7 @@ class WahaWebSocket:
             self.connected.set()
             LOGGER.debug("WAHA WebSocket connected")
             # No replay after a reconnect: catch up on the session and subscriptions.
-            await self._coordinator.async_refresh_session()
-            self._coordinator.async_schedule_sync(read_state=True)
+            await self._coordinator.async_resync()
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     continue
