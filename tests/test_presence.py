@@ -20,6 +20,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
+from .conftest import chat_subentry
 from .const import ALICE, ALICE_LID, BOB, BOB_LID, CAROL, FAMILY, HMAC_KEY, SESSION
 from .helpers import post_event, presence_payload, settle, wait_for
 
@@ -115,7 +116,7 @@ async def test_unknown_lid_learned_lazily(
     coordinator = ready.runtime_data.coordinator
     chat = coordinator.chats[ALICE]
     coordinator._aliases.pop(ALICE_LID)
-    chat.lid = None
+    chat.alias = None
     await post_event(
         ha_client, waha, "presence.update", presence_payload(ALICE_LID, "recording")
     )
@@ -459,3 +460,13 @@ async def test_repair_issue_goes_with_the_entry(
     )
     assert await hass.config_entries.async_unload(ready.entry_id)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.parametrize("tracked", [[chat_subentry(ALICE_LID, "Alice")]])
+async def test_tracked_by_lid_matches_phone_events(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A contact tracked by its LID still matches events WAHA reports by phone."""
+    assert {ALICE, ALICE_LID} <= waha.session(SESSION).subscriptions
+    await waha.set_contact_presence(SESSION, ALICE, "typing")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "typing")

@@ -273,22 +273,30 @@ class WahaCoordinator:
         await asyncio.gather(*(run(chat) for chat in chats))
 
     async def _async_resolve_lids(self, chats: list[ChatState]) -> None:
+        """Learn each contact's other id: WAHA reports either in events."""
         for chat in chats:
-            if chat.lid or is_group(chat.chat_id) or is_lid(chat.chat_id):
+            if chat.alias or is_group(chat.chat_id):
                 continue
             try:
-                lid = await self.client.lid_for_phone(self.session_name, chat.chat_id)
+                if is_lid(chat.chat_id):
+                    alias = await self.client.phone_for_lid(
+                        self.session_name, chat.chat_id
+                    )
+                else:
+                    alias = await self.client.lid_for_phone(
+                        self.session_name, chat.chat_id
+                    )
             except WahaConnectionError:
                 raise
             except WahaError as err:
-                LOGGER.debug("No LID for %s: %s", chat.chat_id, err)
+                LOGGER.debug("No other id for %s: %s", chat.chat_id, err)
                 continue
-            if lid and chat.chat_id in self.chats:
-                chat.lid = lid
-                self._aliases[lid] = chat.chat_id
+            if alias and chat.chat_id in self.chats:
+                chat.alias = alias
+                self._aliases[alias] = chat.chat_id
 
     async def _async_subscribe(self, chat: ChatState) -> None:
-        for chat_id in filter(None, (chat.chat_id, chat.lid)):
+        for chat_id in filter(None, (chat.chat_id, chat.alias)):
             try:
                 await self.client.subscribe_presence(self.session_name, chat_id)
             except WahaConnectionError:
@@ -581,7 +589,7 @@ class WahaCoordinator:
                 return
             if phone is None or phone not in self.chats:
                 return
-            self.chats[phone].lid = lid
+            self.chats[phone].alias = lid
             self._aliases[lid] = phone
             self._apply_presences(result, timestamp=timestamp)
 

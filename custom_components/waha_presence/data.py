@@ -24,7 +24,8 @@ class ChatState:
     chat_id: str
     name: str
     subentry_id: str
-    lid: str | None = None
+    # The contact's other id: its LID when tracked by phone, or the reverse.
+    alias: str | None = None
     participants: dict[str, ParticipantState] = field(default_factory=dict)
     contact: ParticipantState = field(init=False)
 

@@ -31,7 +31,7 @@ def _chat(chat: ChatState, label: str) -> dict[str, Any]:
     members[chat.chat_id] = label
     return {
         "kind": "group" if chat.is_group else "contact",
-        "lid_known": chat.lid is not None,
+        "other_id_known": chat.alias is not None,
         "participants": {
             members[participant]: {
                 "presence": state.presence,
