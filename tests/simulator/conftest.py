@@ -11,15 +11,21 @@ from aiohttp import web
 import pytest
 
 from simulator import WahaSimulator
+from tests.const import (
+    ACCOUNT_ID,
+    ACCOUNT_LID,
+    ALICE,
+    ALICE_LID,
+    BOB,
+    BOB_LID,
+    CAROL,
+    FAMILY,
+)
+
+__all__ = ["ALICE", "ALICE_LID", "BOB", "BOB_LID", "CAROL", "FAMILY"]
 
 API_KEY = "sim-test-key"
-ME = {"id": "31600000000@c.us", "pushName": "Home", "lid": "99000000000@lid"}
-ALICE = "31611111111@c.us"
-ALICE_LID = "111111111111@lid"
-BOB = "31622222222@c.us"
-BOB_LID = "222222222222@lid"
-CAROL = "31633333333@c.us"
-FAMILY = "120363000000000001@g.us"
+ME = {"id": ACCOUNT_ID, "pushName": "Home", "lid": ACCOUNT_LID}
 ENGINE_SESSIONS = {"default": "NOWEB", "webjs": "WEBJS", "gows": "GOWS"}
 
 
