@@ -59,11 +59,18 @@ async def test_events_over_websocket(
     port = int(waha.url.rsplit(":", 1)[1])
     await waha.stop()
     await wait_for(hass, lambda: not runtime.websocket.connected.is_set())
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "unavailable"
+    )
+    assert "Lost the WebSocket to WAHA" in caplog.text
     await asyncio.sleep(1.5)  # one failed reconnect, logged
     waha.session(SESSION).subscriptions.clear()
     await waha.start(port=port)
     await wait_for(hass, runtime.websocket.connected.is_set, limit=10)
     await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "typing"
+    )
     ours = [
         r.getMessage() for r in caplog.records if r.name.startswith("custom_components")
     ]

@@ -86,6 +86,8 @@ class WahaCoordinator:
         self.session_status = SessionStatus.UNKNOWN
         self.raw_status: str | None = None
         self.reachable = True
+        # False while the WebSocket that brings our events is down.
+        self.events_flowing = True
         self.chats: dict[str, ChatState] = {}
         self._aliases: dict[str, str] = {}
         self._lids_asked: set[str] = set()
@@ -100,7 +102,11 @@ class WahaCoordinator:
     @property
     def available(self) -> bool:
         """Return True while WAHA answers and the session is WORKING."""
-        return self.reachable and self.session_status is SessionStatus.WORKING
+        return (
+            self.reachable
+            and self.events_flowing
+            and self.session_status is SessionStatus.WORKING
+        )
 
     @property
     def engine(self) -> str | None:
@@ -411,6 +417,13 @@ class WahaCoordinator:
         self.async_schedule_sync(read_state=True)
 
     @callback
+    def async_set_events_flowing(self, flowing: bool) -> None:
+        """Record whether the event stream (WebSocket) is connected."""
+        if flowing != self.events_flowing:
+            self.events_flowing = flowing
+            self._update_availability()
+
+    @callback
     def _set_reachable(self, reachable: bool) -> None:
         if reachable != self.reachable:
             self.reachable = reachable
@@ -442,6 +455,10 @@ class WahaCoordinator:
                 LOGGER.info("WAHA session %s is available again", self.session_name)
         elif not self.reachable:
             LOGGER.info("WAHA at %s is unreachable", self.client.url)
+        elif not self.events_flowing:
+            LOGGER.info(
+                "Lost the WebSocket to WAHA at %s; reconnecting", self.client.url
+            )
         else:
             LOGGER.info(
                 "WAHA session %s is %s: its entities are unavailable",

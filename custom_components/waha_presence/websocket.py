@@ -77,6 +77,7 @@ class WahaWebSocket:
                 LOGGER.exception("Unexpected error on the WAHA WebSocket")
                 closed_by_auth = False
             self.connected.clear()
+            self._coordinator.async_set_events_flowing(False)
             if closed_by_auth:
                 LOGGER.warning("WAHA refused the WebSocket: the API key is wrong")
                 self._coordinator.entry.async_start_reauth(self.hass)
@@ -92,6 +93,7 @@ class WahaWebSocket:
         """Read frames until the socket closes; True when closed for auth."""
         async with self._session.ws_connect(self._url, heartbeat=30) as ws:
             self.connected.set()
+            self._coordinator.async_set_events_flowing(True)
             LOGGER.debug("WAHA WebSocket connected")
             # No replay after a reconnect: catch up on the session and subscriptions.
             await self._coordinator.async_resync()
