@@ -172,40 +172,24 @@ async def test_out_of_order_and_duplicates(
             and fired.append(e.data["new_state"].attributes.get("event_type"))
         ),
     )
-    await post_event(
-        ha_client,
-        waha,
-        "presence.update",
-        presence_payload(ALICE, "typing"),
-        timestamp=ts + 2000,
-        event_id="evt_b",
-    )
-    await post_event(
-        ha_client,
-        waha,
-        "presence.update",
-        presence_payload(ALICE, "online"),
-        timestamp=ts + 1000,
-        event_id="evt_a",
-    )
+
+    async def post(presence: str, offset: int, event_id: str) -> None:
+        payload = presence_payload(ALICE, presence)
+        await post_event(
+            ha_client,
+            waha,
+            "presence.update",
+            payload,
+            timestamp=ts + offset,
+            event_id=event_id,
+        )
+
+    await post("typing", 2000, "evt_b")
+    await post("online", 1000, "evt_a")
     await hass.async_block_till_done()
     assert hass.states.get(ALICE_PRESENCE).state == "typing"
-    await post_event(
-        ha_client,
-        waha,
-        "presence.update",
-        presence_payload(ALICE, "paused"),
-        timestamp=ts + 3000,
-        event_id="evt_c",
-    )
-    await post_event(
-        ha_client,
-        waha,
-        "presence.update",
-        presence_payload(ALICE, "paused"),
-        timestamp=ts + 3000,
-        event_id="evt_c",
-    )
+    await post("paused", 3000, "evt_c")
+    await post("paused", 3000, "evt_c")
     await hass.async_block_till_done()
     assert hass.states.get(ALICE_PRESENCE).state == "paused"
     assert [f for f in fired if f] == ["typing", "paused"]
