@@ -16,7 +16,6 @@ CONF_RESUBSCRIBE_MINUTES: Final = "resubscribe_minutes"
 
 CONF_CHAT_ID: Final = "chat_id"
 CONF_CHAT_NAME: Final = "chat_name"
-CONF_CHAT_LID: Final = "chat_lid"
 
 DELIVERY_WEBHOOK: Final = "webhook"
 DELIVERY_WEBSOCKET: Final = "websocket"
@@ -31,7 +30,6 @@ EVENT_PRESENCE_UPDATE: Final = "presence.update"
 EVENT_SESSION_STATUS: Final = "session.status"
 WEBHOOK_EVENTS: Final = (EVENT_PRESENCE_UPDATE, EVENT_SESSION_STATUS)
 
-REQUEST_TIMEOUT: Final = 35
 INITIAL_READ_CONCURRENCY: Final = 4
 WS_RECONNECT_MIN: Final = timedelta(seconds=1)
 WS_RECONNECT_MAX: Final = timedelta(seconds=60)
