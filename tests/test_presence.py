@@ -454,3 +454,66 @@ async def test_tracked_by_lid_matches_phone_events(
     assert {ALICE, ALICE_LID} <= waha.session(SESSION).subscriptions
     await waha.set_contact_presence(SESSION, ALICE, "typing")
     await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "typing")
+
+
+@pytest.mark.parametrize(
+    ("engine", "faded"), [("NOWEB", "online"), ("GOWS", "paused"), ("WEBJS", "paused")]
+)
+async def test_typing_fades_without_refresh(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    faded: str,
+) -> None:
+    """Typing that WhatsApp stops refreshing ends, in the engine's own words."""
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "typing")
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "typing"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=29))
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "typing"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == faded
+    activity = hass.states.get(ALICE_ACTIVITY)
+    assert activity.attributes["event_type"] == faded
+    assert activity.attributes["previous"] == "typing"
+
+
+async def test_real_stop_cancels_the_fade(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A real presence after typing leaves nothing to fade later."""
+    events: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: (
+            e.data["entity_id"] == ALICE_ACTIVITY
+            and events.append(e.data["new_state"].attributes.get("event_type"))
+        ),
+    )
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(FAMILY, "recording", participant=CAROL),
+    )
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "recording")
+    )
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "offline")
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(FAMILY_ACTIVE).state == "1"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "offline"
+    assert events == ["recording", "offline"]
+    assert hass.states.get(FAMILY_ACTIVE).state == "0"

@@ -274,11 +274,8 @@ MAX_MESSAGE = 300
 
 
 def _message(data: Any) -> str:
-    """
-    Return WAHA's explanation, never the whole body.
-
-    WAHA's 500 bodies echo the request, which may carry our HMAC key.
-    """
+    """Return WAHA's explanation, never the whole body."""
+    # WAHA's 500 bodies echo the request, which may carry our HMAC key.
     if isinstance(data, dict):
         for key in ("detail", "message", "error"):
             value = data.get(key)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
 from .const import (
     CONF_CHAT_ID,
@@ -52,6 +52,8 @@ type ChatListener = Callable[[PresenceChange | None], None]
 type ChatAdder = Callable[[ChatState], None]
 
 STATUS_POLL_INTERVAL = timedelta(seconds=60)
+# WhatsApp clients hide a typing indicator that is not refreshed within ~25 s.
+CHAT_STATE_TIMEOUT = timedelta(seconds=30)
 SEEN_EVENT_IDS = 4096
 # Engines whose `GET /presence` lists every cached presence in one call.
 LIST_ENGINES = frozenset({"NOWEB", "WPP"})
@@ -95,6 +97,7 @@ class WahaCoordinator:
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
         self._chat_adders: list[ChatAdder] = []
+        self._expiries: dict[tuple[str, str], CALLBACK_TYPE] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
         self._was_available: bool | None = None
         self._sync_lock = asyncio.Lock()
@@ -152,6 +155,8 @@ class WahaCoordinator:
         """Stop timers and drop our repair; pending background tasks end with the entry."""
         while self._unsubs:
             self._unsubs.pop()()
+        while self._expiries:
+            self._expiries.popitem()[1]()
         ir.async_delete_issue(self.hass, DOMAIN, self.repair_issue_id)
 
     @property
@@ -579,8 +584,54 @@ class WahaCoordinator:
                     live=timestamp is not None,
                 )
             )
+            self._schedule_chat_state_expiry(chat, participant, state)
         if not changes:
             return
+        self._dispatch(chat, changes)
+
+    @callback
+    def _schedule_chat_state_expiry(
+        self, chat: ChatState, participant: str, state: ParticipantState
+    ) -> None:
+        """Let typing or recording fade like WhatsApp's own indicator does."""
+        # A lost `paused` would otherwise leave the contact typing for good.
+        key = (chat.chat_id, participant)
+        if cancel := self._expiries.pop(key, None):
+            cancel()
+        if state.presence not in (PresenceStatus.TYPING, PresenceStatus.RECORDING):
+            return
+        stamp = state.timestamp
+
+        @callback
+        def expire(_now: datetime) -> None:
+            self._expiries.pop(key, None)
+            if state.timestamp != stamp or chat.chat_id not in self.chats:
+                return
+            previous = state.presence
+            # NOWEB reports a stop as online; the other engines as paused.
+            state.presence = (
+                PresenceStatus.ONLINE
+                if self.engine == "NOWEB"
+                else PresenceStatus.PAUSED
+            )
+            self._dispatch(
+                chat,
+                [
+                    PresenceChange(
+                        chat_id=chat.chat_id,
+                        participant=participant,
+                        presence=state.presence,
+                        previous=previous,
+                        last_seen_changed=False,
+                        live=True,
+                    )
+                ],
+            )
+
+        self._expiries[key] = async_call_later(self.hass, CHAT_STATE_TIMEOUT, expire)
+
+    @callback
+    def _dispatch(self, chat: ChatState, changes: list[PresenceChange]) -> None:
         for listener in list(self._chat_listeners.get(chat.chat_id, ())):
             for change in changes:
                 listener(change)

@@ -261,12 +261,8 @@ _SUFFIXES = ("@c.us", "@g.us", "@lid")
 
 
 def normalize_chat_id(value: str) -> str:
-    """
-    Return WAHA's public form of a chat id or phone number.
-
-    Accepts `+31 6-1234 5678`, `31612345678`, `…@s.whatsapp.net`, `…@c.us`,
-    `…@g.us` and `…@lid` (device suffixes such as `123:4@lid` are dropped).
-    """
+    """Return WAHA's public form (`…@c.us`, `…@g.us`, `…@lid`) of a number or id."""
+    # Accepts `+31 6-1234 5678`, `…@s.whatsapp.net` and device suffixes (`1:4@lid`).
     text = value.strip()
     if "@" not in text:
         if not _PHONE_RE.match(text):
