@@ -28,9 +28,6 @@ class PresenceStatus(StrEnum):
         return self is not PresenceStatus.OFFLINE
 
 
-CHAT_PRESENCES: frozenset[PresenceStatus] = frozenset(
-    {PresenceStatus.TYPING, PresenceStatus.RECORDING, PresenceStatus.PAUSED}
-)
 ACCOUNT_PRESENCES: frozenset[PresenceStatus] = frozenset(
     {PresenceStatus.ONLINE, PresenceStatus.OFFLINE}
 )
