@@ -41,12 +41,13 @@ async def test_setup_merges_webhook_and_follows_restart(
     assert config["debug"] is True
     assert config["webhooks"][0] == USER_WEBHOOK
     assert config["webhooks"][1]["url"] == config_entry.data[CONF_WEBHOOK_URL]
-    statuses = [
-        d.body
-        for d in waha.deliveries
-        if b"session.status" in d.body and d.status == 200
-    ]
-    assert statuses, "the restart's status events reached our webhook"
+    # Delivery runs beside the PUT's reply: wait for the restart's events to land.
+    await wait_for(
+        hass,
+        lambda: any(
+            b'"WORKING"' in d.body and d.status == 200 for d in waha.deliveries
+        ),
+    )
     state = hass.states.get("sensor.home_session_status")
     assert state is not None
     assert state.state == "working"
