@@ -517,3 +517,35 @@ async def test_real_stop_cancels_the_fade(
     assert hass.states.get(ALICE_PRESENCE).state == "offline"
     assert events == ["recording", "offline"]
     assert hass.states.get(FAMILY_ACTIVE).state == "0"
+
+
+async def test_one_event_one_context(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """The state changes one WAHA event causes share a context; the next gets its own."""
+    contacts = (ALICE_PRESENCE, ALICE_ONLINE, ALICE_SEEN, ALICE_ACTIVITY)
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "online"),
+        timestamp=1_800_000_000_000,
+    )
+    await hass.async_block_till_done()
+    first = {hass.states.get(entity_id).context.id for entity_id in contacts}
+    assert len(first) == 1
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE, "offline", last_seen=1_800_000_100),
+        timestamp=1_800_000_100_000,
+    )
+    await hass.async_block_till_done()
+    second = {hass.states.get(entity_id).context.id for entity_id in contacts}
+    assert len(second) == 1
+    assert second != first
+    assert hass.states.get(BOB_PRESENCE).context.id not in first | second

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.event import async_track_time_interval
 
 from .const import (
     CONF_CHAT_ID,
@@ -53,7 +53,7 @@ type ChatAdder = Callable[[ChatState], None]
 
 STATUS_POLL_INTERVAL = timedelta(seconds=60)
 # WhatsApp clients hide a typing indicator that is not refreshed within ~25 s.
-CHAT_STATE_TIMEOUT = timedelta(seconds=30)
+CHAT_STATE_TIMEOUT_SECONDS = 30
 SEEN_EVENT_IDS = 4096
 # Engines whose `GET /presence` lists every cached presence in one call.
 LIST_ENGINES = frozenset({"NOWEB", "WPP"})
@@ -509,7 +509,9 @@ class WahaCoordinator:
         try:
             if event.event == EVENT_PRESENCE_UPDATE:
                 self._apply_presences(
-                    parse_chat_presences(event.payload), timestamp=event.timestamp
+                    parse_chat_presences(event.payload),
+                    timestamp=event.timestamp,
+                    context=Context(),
                 )
             elif event.event == EVENT_SESSION_STATUS:
                 self._apply_status_event(event)
@@ -536,11 +538,17 @@ class WahaCoordinator:
             )
 
     @callback
-    def _apply_presences(self, result: ChatPresences, *, timestamp: int | None) -> None:
+    def _apply_presences(
+        self,
+        result: ChatPresences,
+        *,
+        timestamp: int | None,
+        context: Context | None = None,
+    ) -> None:
         chat_id = self._aliases.get(result.chat_id)
         if chat_id is None:
             if is_lid(result.chat_id) and timestamp is not None:
-                self._learn_lid(result.chat_id, result, timestamp)
+                self._learn_lid(result.chat_id, result, timestamp, context)
             return
         if (chat := self.chats.get(chat_id)) is None:
             return
@@ -582,6 +590,7 @@ class WahaCoordinator:
                     previous=previous,
                     last_seen_changed=state.last_seen != last_seen,
                     live=timestamp is not None,
+                    context=context,
                 )
             )
             self._schedule_chat_state_expiry(chat, participant, state)
@@ -603,7 +612,7 @@ class WahaCoordinator:
         stamp = state.timestamp
 
         @callback
-        def expire(_now: datetime) -> None:
+        def expire() -> None:
             self._expiries.pop(key, None)
             if state.timestamp != stamp or chat.chat_id not in self.chats:
                 return
@@ -624,11 +633,15 @@ class WahaCoordinator:
                         previous=previous,
                         last_seen_changed=False,
                         live=True,
+                        context=Context(),
                     )
                 ],
             )
 
-        self._expiries[key] = async_call_later(self.hass, CHAT_STATE_TIMEOUT, expire)
+        # A plain loop timer: this runs on every typing event, HassJob is not needed.
+        self._expiries[key] = self.hass.loop.call_later(
+            CHAT_STATE_TIMEOUT_SECONDS, expire
+        ).cancel
 
     @callback
     def _dispatch(self, chat: ChatState, changes: list[PresenceChange]) -> None:
@@ -644,7 +657,13 @@ class WahaCoordinator:
         return participant.split("@", 1)[0]
 
     @callback
-    def _learn_lid(self, lid: str, result: ChatPresences, timestamp: int) -> None:
+    def _learn_lid(
+        self,
+        lid: str,
+        result: ChatPresences,
+        timestamp: int,
+        context: Context | None,
+    ) -> None:
         if lid in self._lids_asked:
             return
         self._lids_asked.add(lid)
@@ -659,7 +678,7 @@ class WahaCoordinator:
                 return
             self.chats[phone].alias = lid
             self._aliases[lid] = phone
-            self._apply_presences(result, timestamp=timestamp)
+            self._apply_presences(result, timestamp=timestamp, context=context)
 
         self.entry.async_create_background_task(
             self.hass, resolve(), f"{DOMAIN} resolve {lid}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from homeassistant.core import Context
+
 from .models import PresenceStatus, is_group
 
 
@@ -59,6 +61,8 @@ class PresenceChange:
     previous: PresenceStatus | None
     last_seen_changed: bool
     live: bool
+    # Shared by every state change one WAHA event causes; None for cache reads.
+    context: Context | None = None
 
     @property
     def presence_changed(self) -> bool:

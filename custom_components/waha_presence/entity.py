@@ -98,5 +98,14 @@ class WahaChatEntity(Entity):
     @callback
     def _async_handle_change(self, change: PresenceChange | None) -> None:
         """Write the state; `change` is None when availability changed."""
-        if change is None or self._wants(change):
+        if change is None:
             self.async_write_ha_state()
+        elif self._wants(change):
+            self._async_write_change(change)
+
+    @callback
+    def _async_write_change(self, change: PresenceChange) -> None:
+        """Write the state under the context of the event that changed it."""
+        if change.context is not None:
+            self.async_set_context(change.context)
+        self.async_write_ha_state()

@@ -61,4 +61,4 @@ class WahaActivityEvent(WahaChatEntity, EventEntity):
             data["participant"] = change.participant
             data["name"] = self.coordinator.display_name(change.participant)
         self._trigger_event(change.presence.value, data)
-        self.async_write_ha_state()
+        self._async_write_change(change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ class PresenceStatus(StrEnum):
         return self is not PresenceStatus.OFFLINE
 
 
+_PRESENCES: dict[object, PresenceStatus] = {p.value: p for p in PresenceStatus}
 ACCOUNT_PRESENCES: frozenset[PresenceStatus] = frozenset(
     {PresenceStatus.ONLINE, PresenceStatus.OFFLINE}
 )
@@ -207,14 +209,10 @@ def parse_chat_presences(value: object) -> ChatPresences:
     for item in raw_presences:
         entry = _require_dict(item, "presence entry")
         raw = entry.get("lastKnownPresence")
-        try:
-            presence: PresenceStatus | None = PresenceStatus(str(raw))
-        except ValueError:
-            presence = None
         presences.append(
             ParticipantPresence(
                 participant=normalize_chat_id(_require_str(entry, "participant")),
-                presence=presence,
+                presence=_PRESENCES.get(raw) if isinstance(raw, str) else None,
                 last_seen=parse_last_seen(entry.get("lastSeen")),
                 raw_presence=raw if isinstance(raw, str) else None,
             )
@@ -257,6 +255,7 @@ _PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,30}$")
 _SUFFIXES = ("@c.us", "@g.us", "@lid")
 
 
+@lru_cache(maxsize=4096)  # every event carries ids seen many times before
 def normalize_chat_id(value: str) -> str:
     """Return WAHA's public form (`…@c.us`, `…@g.us`, `…@lid`) of a number or id."""
     # Accepts `+31 6-1234 5678`, `…@s.whatsapp.net` and device suffixes (`1:4@lid`).

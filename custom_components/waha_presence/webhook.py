@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from http import HTTPStatus
-import json
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.json import json_loads
 
 from .const import DOMAIN, LOGGER
 from .models import WahaParseError, parse_event
@@ -23,11 +23,20 @@ HMAC_HEADER = "X-Webhook-Hmac"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def signature(key: str | bytes, body: bytes) -> str:
-    """Return WAHA's signature of a body: hex HMAC-SHA512."""
-    if isinstance(key, str):
-        key = key.encode()
-    return hmac.digest(key, body, hashlib.sha512).hex()
+class Signer:
+    """WAHA's webhook signature, hex HMAC-SHA512, keyed once rather than per event."""
+
+    def __init__(self, key: str | bytes) -> None:
+        """Key the HMAC."""
+        if isinstance(key, str):
+            key = key.encode()
+        self._keyed = hmac.new(key, digestmod=hashlib.sha512)
+
+    def sign(self, body: bytes) -> str:
+        """Return the signature of `body`."""
+        mac = self._keyed.copy()
+        mac.update(body)
+        return mac.hexdigest()
 
 
 class WahaWebhook:
@@ -39,7 +48,7 @@ class WahaWebhook:
         """Keep what the handler needs; `coordinator` is set before events flow."""
         self.hass = hass
         self.webhook_id = webhook_id
-        self._key = hmac_key.encode()
+        self._signer = Signer(hmac_key)
         self._title = title
         self._warned = False
         self.coordinator: WahaCoordinator | None = None
@@ -83,12 +92,12 @@ class WahaWebhook:
         given = request.headers.get(HMAC_HEADER)
         if not given:
             return self._reject("no signature", request.remote)
-        expected = signature(self._key, body).encode()
+        expected = self._signer.sign(body).encode()
         if not hmac.compare_digest(given.lower().encode(errors="replace"), expected):
             return self._reject("wrong signature", request.remote)
         self._warned = False
         try:
-            event = parse_event(json.loads(body))
+            event = parse_event(json_loads(body))
         except (ValueError, WahaParseError) as err:
             LOGGER.debug("Malformed WAHA webhook body: %s", err)
             return web.Response(status=HTTPStatus.BAD_REQUEST)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from aiohttp import ClientError, ClientSession, WSMsgType
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.json import json_loads
 
 from .const import LOGGER, WEBHOOK_EVENTS, WS_RECONNECT_MAX, WS_RECONNECT_MIN
 from .models import WahaParseError, parse_event
@@ -101,7 +101,7 @@ class WahaWebSocket:
                 if message.type is not WSMsgType.TEXT:
                     continue
                 try:
-                    event = parse_event(json.loads(message.data))
+                    event = parse_event(json_loads(message.data))
                 except (ValueError, WahaParseError) as err:
                     LOGGER.debug("Malformed WAHA WebSocket frame: %s", err)
                     continue
