@@ -288,6 +288,7 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                         per_event,
                     ),
                     "entities": baseline_handler(await entity_writer(hass), per_event),
+                    "http": baseline_handler(lambda i, value: None, 0.0),
                 }
                 for name, handler in floors.items():
                     webhook.async_register(hass, "bench", name, name, handler)
@@ -296,6 +297,7 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                     "1000": [],
                     "floor": [],
                     "entities": [],
+                    "http": [],
                 }
                 ts = 10_000_000_000
                 cases = [
@@ -303,6 +305,7 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                     ("1000", large, "large", 2),
                     ("floor", small, "small", 1),
                     ("entities", small, "small", 1),
+                    ("http", small, "small", 1),
                 ]
                 for round_ in range(rounds):
                     # Rotate the order so no case always runs first or last.
@@ -348,8 +351,18 @@ def main() -> None:
         ("1000", "1,000 tracked chats"),
         ("floor", "bare webhook, same number of state writes"),
         ("entities", "bare webhook, as many minimal entity writes"),
+        ("http", "bare webhook, no writes"),
     ):
         print(f"  {label:45s} {statistics.median(results[name]):8.0f}")
+    http = 1e6 / statistics.median(results["http"])
+    print(f"per event, beyond the {http:.0f} µs of HTTP and JSON (from the medians):")
+    for name, label in (
+        ("floor", "state writes"),
+        ("entities", "minimal entity writes"),
+        ("10", "our integration"),
+    ):
+        cost = 1e6 / statistics.median(results[name]) - http
+        print(f"  {label:45s} {cost:6.0f} µs")
     # Machine speed drifts over a run: compare the cases of each round, then
     # take the median over rounds.
     print("ratios (median over rounds; middle half of rounds in brackets):")
