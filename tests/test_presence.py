@@ -135,6 +135,30 @@ async def test_unknown_lid_learned_lazily(
     assert len([r for r in waha.requests if r.path == lookups[0].path]) == 1
 
 
+async def test_lid_lookup_retried_after_waha_error(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A LID lookup WAHA failed to answer is asked again with the LID's next event."""
+    coordinator = ready.runtime_data.coordinator
+    coordinator._aliases.pop(ALICE_LID)
+    coordinator.chats[ALICE].alias = None
+    waha.fail_next("GET", f"/api/{SESSION}/lids/{ALICE_LID}", 500, {"statusCode": 500})
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE_LID, "online")
+    )
+    await settle(hass)
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNKNOWN
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE_LID, "typing")
+    )
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "typing")
+    lookups = [r for r in waha.requests if r.path == f"/api/{SESSION}/lids/{ALICE_LID}"]
+    assert len(lookups) == 2
+
+
 async def test_untracked_lid_asked_once(
     hass: HomeAssistant,
     waha: WahaSimulator,

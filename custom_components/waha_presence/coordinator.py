@@ -29,6 +29,8 @@ from .exceptions import (
     WahaConnectionError,
     WahaError,
     WahaNotSupportedError,
+    WahaResponseError,
+    WahaSessionNotReadyError,
 )
 from .models import (
     ChatPresences,
@@ -671,6 +673,15 @@ class WahaCoordinator:
         async def resolve() -> None:
             try:
                 phone = await self.client.phone_for_lid(self.session_name, lid)
+            except (
+                WahaConnectionError,
+                WahaResponseError,
+                WahaSessionNotReadyError,
+            ) as err:
+                # WAHA could not answer now: ask again when the LID shows up next.
+                self._lids_asked.discard(lid)
+                LOGGER.debug("Cannot resolve %s yet: %s", lid, err)
+                return
             except WahaError as err:
                 LOGGER.debug("Cannot resolve %s: %s", lid, err)
                 return
