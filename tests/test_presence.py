@@ -106,17 +106,20 @@ async def test_lid_aliased_events(
     assert lid_delivery, "the simulator reported Bob by his LID"
 
 
+@pytest.fixture
+def lid_unknown(ready: MockConfigEntry) -> MockConfigEntry:
+    """Forget that Alice's LID is hers, as before WAHA first reports it."""
+    coordinator = ready.runtime_data.coordinator
+    coordinator._aliases.pop(ALICE_LID)
+    coordinator.chats[ALICE].alias = None
+    return ready
+
+
+@pytest.mark.usefixtures("lid_unknown")
 async def test_unknown_lid_learned_lazily(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ha_client: TestClient,
-    ready: MockConfigEntry,
+    hass: HomeAssistant, waha: WahaSimulator, ha_client: TestClient
 ) -> None:
     """An unknown LID is resolved through WAHA once, then matched directly."""
-    coordinator = ready.runtime_data.coordinator
-    chat = coordinator.chats[ALICE]
-    coordinator._aliases.pop(ALICE_LID)
-    chat.alias = None
     await post_event(
         ha_client, waha, "presence.update", presence_payload(ALICE_LID, "recording")
     )
@@ -135,16 +138,11 @@ async def test_unknown_lid_learned_lazily(
     assert len([r for r in waha.requests if r.path == lookups[0].path]) == 1
 
 
+@pytest.mark.usefixtures("lid_unknown")
 async def test_lid_lookup_retried_after_waha_error(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ha_client: TestClient,
-    ready: MockConfigEntry,
+    hass: HomeAssistant, waha: WahaSimulator, ha_client: TestClient
 ) -> None:
     """A LID lookup WAHA failed to answer is asked again with the LID's next event."""
-    coordinator = ready.runtime_data.coordinator
-    coordinator._aliases.pop(ALICE_LID)
-    coordinator.chats[ALICE].alias = None
     waha.fail_next("GET", f"/api/{SESSION}/lids/{ALICE_LID}", 500, {"statusCode": 500})
     await post_event(
         ha_client, waha, "presence.update", presence_payload(ALICE_LID, "online")
