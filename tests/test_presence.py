@@ -571,3 +571,23 @@ async def test_one_event_one_context(
     assert len(second) == 1
     assert second != first
     assert hass.states.get(BOB_PRESENCE).context.id not in first | second
+
+
+async def test_availability_write_has_its_own_context(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """Going unavailable right after an event is not attributed to that event."""
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "online")
+    )
+    await hass.async_block_till_done()
+    event_context = hass.states.get(ALICE_PRESENCE).context.id
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    )
+    for entity_id in (ALICE_PRESENCE, ALICE_ONLINE, ALICE_ACTIVITY):
+        assert hass.states.get(entity_id).context.id != event_context

@@ -325,13 +325,13 @@ class WahaCoordinator:
                 results = None
             if results is not None:
                 for result in results:
-                    self._apply_presences(result, timestamp=None)
+                    self._apply_presences(result, timestamp=None, context=Context())
                 return
 
         # WEBJS cannot list and GOWS lists garbage: read chat by chat.
         async def read(chat: ChatState) -> None:
             result = await self.client.get_presence(self.session_name, chat.chat_id)
-            self._apply_presences(result, timestamp=None)
+            self._apply_presences(result, timestamp=None, context=Context())
 
         await self._bounded(read, chats)
 
@@ -545,7 +545,7 @@ class WahaCoordinator:
         result: ChatPresences,
         *,
         timestamp: int | None,
-        context: Context | None = None,
+        context: Context,
     ) -> None:
         chat_id = self._aliases.get(result.chat_id)
         if chat_id is None:
@@ -664,7 +664,7 @@ class WahaCoordinator:
         lid: str,
         result: ChatPresences,
         timestamp: int,
-        context: Context | None,
+        context: Context,
     ) -> None:
         if lid in self._lids_asked:
             return

@@ -61,8 +61,8 @@ class PresenceChange:
     previous: PresenceStatus | None
     last_seen_changed: bool
     live: bool
-    # Shared by every state change one WAHA event causes; None for cache reads.
-    context: Context | None = None
+    # Shared by every state change one WAHA event (or one cache read) causes.
+    context: Context
 
     @property
     def presence_changed(self) -> bool:

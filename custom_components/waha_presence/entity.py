@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.core import callback
+from homeassistant.core import Context, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -99,13 +99,19 @@ class WahaChatEntity(Entity):
     def _async_handle_change(self, change: PresenceChange | None) -> None:
         """Write the state; `change` is None when availability changed."""
         if change is None:
-            self.async_write_ha_state()
+            self._async_write_availability()
         elif self._wants(change):
             self._async_write_change(change)
 
     @callback
     def _async_write_change(self, change: PresenceChange) -> None:
         """Write the state under the context of the event that changed it."""
-        if change.context is not None:
-            self.async_set_context(change.context)
+        self.async_set_context(change.context)
+        self.async_write_ha_state()
+
+    @callback
+    def _async_write_availability(self) -> None:
+        """Write the state under a context of its own, not the last event's."""
+        # HA keeps a set context for later writes for a few seconds.
+        self.async_set_context(Context())
         self.async_write_ha_state()

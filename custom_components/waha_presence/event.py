@@ -50,7 +50,7 @@ class WahaActivityEvent(WahaChatEntity, EventEntity):
     @callback
     def _async_handle_change(self, change: PresenceChange | None) -> None:
         if change is None:
-            self.async_write_ha_state()
+            self._async_write_availability()
             return
         if not (change.live and change.presence_changed):
             return
