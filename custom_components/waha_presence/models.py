@@ -29,7 +29,7 @@ class PresenceStatus(StrEnum):
         return self is not PresenceStatus.OFFLINE
 
 
-_PRESENCES: dict[object, PresenceStatus] = {p.value: p for p in PresenceStatus}
+_PRESENCES: dict[str, PresenceStatus] = {p.value: p for p in PresenceStatus}
 ACCOUNT_PRESENCES: frozenset[PresenceStatus] = frozenset(
     {PresenceStatus.ONLINE, PresenceStatus.OFFLINE}
 )
