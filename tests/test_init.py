@@ -180,6 +180,14 @@ async def test_watchdog_put_failure_is_logged(
     await settle(hass)
     assert "Could not restore the WAHA session config" in caplog.text
     assert "Traceback" not in caplog.text
+    puts = [r.method for r in waha.requests].count("PUT")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=122))
+    await settle(hass)
+    assert [r.method for r in waha.requests].count("PUT") == puts + 1
+    assert any(
+        WEBHOOK_ID in hook.get("url", "")
+        for hook in waha.session(SESSION).config.get("webhooks", [])
+    )
 
 
 @pytest.mark.parametrize("engine", ["WEBJS"])

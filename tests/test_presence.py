@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 import logging
 
@@ -14,11 +15,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
 from custom_components.waha_presence.session_config import build_webhook
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
+from simulator.api_sessions import session_info
 
 from .conftest import chat_subentry
 from .const import ALICE, ALICE_LID, BOB, BOB_LID, CAROL, FAMILY, HMAC_KEY, SESSION
@@ -591,3 +594,78 @@ async def test_availability_write_has_its_own_context(
     )
     for entity_id in (ALICE_PRESENCE, ALICE_ONLINE, ALICE_ACTIVITY):
         assert hass.states.get(entity_id).context.id != event_context
+
+
+async def test_late_poll_answer_keeps_newer_status_event(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A watchdog read that WAHA answers after a status event does not undo it."""
+    coordinator = ready.runtime_data.coordinator
+    session = waha.session(SESSION)
+    # The watchdog's read is answered from before the session failed, and late.
+    path = f"/api/sessions/{SESSION}"
+    waha.delay_next("GET", path, 0.3)
+    waha.fail_next("GET", path, 200, session_info(session, detailed=True))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await asyncio.sleep(0.05)
+    session.status = "FAILED"
+    failed = {"name": SESSION, "status": "FAILED"}
+    await post_event(ha_client, waha, "session.status", failed)
+    assert not coordinator.available
+    await asyncio.sleep(0.5)
+    await settle(hass)
+    assert coordinator.raw_status == "FAILED"
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("lid_unknown")
+async def test_events_wait_for_their_lid_lookup(
+    hass: HomeAssistant, waha: WahaSimulator, ha_client: TestClient
+) -> None:
+    """Events for a LID that is being looked up apply once WAHA answers."""
+    waha.delay_next("GET", f"/api/{SESSION}/lids/{ALICE_LID}", 0.3)
+    ts = 1_900_000_000_000
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE_LID, "online"),
+        timestamp=ts,
+    )
+    await post_event(
+        ha_client,
+        waha,
+        "presence.update",
+        presence_payload(ALICE_LID, "offline", last_seen=1_900_000_001),
+        timestamp=ts + 1000,
+    )
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
+    assert hass.states.get(ALICE_ACTIVITY).attributes["previous"] == "online"
+
+
+async def test_fade_of_a_removed_chat_does_not_reach_it_when_re_added(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """Removing a typing contact cancels its fade; a re-added contact starts clean."""
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "typing")
+    )
+    await hass.async_block_till_done()
+    subentry = next(s for s in ready.subentries.values() if s.unique_id == ALICE)
+    assert hass.config_entries.async_remove_subentry(ready, subentry.subentry_id)
+    await hass.async_block_till_done()
+    hass.config_entries.async_add_subentry(
+        ready, ConfigSubentry(**chat_subentry(ALICE, "Alice"))
+    )
+    await wait_for(hass, lambda: hass.states.get(ALICE_ACTIVITY) is not None)
+    await settle(hass)
+    before = hass.states.get(ALICE_ACTIVITY).attributes.get("event_type")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_ACTIVITY).attributes.get("event_type") == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,7 @@ STATUS_POLL_INTERVAL = timedelta(seconds=60)
 # WhatsApp clients hide a typing indicator that is not refreshed within ~25 s.
 CHAT_STATE_TIMEOUT_SECONDS = 30
 SEEN_EVENT_IDS = 4096
+LID_PENDING_EVENTS = 32
 # Engines whose `GET /presence` lists every cached presence in one call.
 LIST_ENGINES = frozenset({"NOWEB", "WPP"})
 
@@ -85,6 +87,7 @@ class WahaCoordinator:
         self._config_put = False
         self._config_warned = False
         self._status_ts = 0
+        self._status_events = 0
         self.session: SessionInfo | None = None
         self.account_device_id = ""
         self.session_status = SessionStatus.UNKNOWN
@@ -94,7 +97,9 @@ class WahaCoordinator:
         self.events_flowing = True
         self.chats: dict[str, ChatState] = {}
         self._aliases: dict[str, str] = {}
+        # LIDs that are no tracked contact, and events waiting on a lookup.
         self._lids_asked: set[str] = set()
+        self._lids_pending: dict[str, list[tuple[ChatPresences, int, Context]]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
@@ -125,7 +130,7 @@ class WahaCoordinator:
 
     async def async_initialize(self) -> None:
         """Read the session once; errors propagate to setup."""
-        self._apply_session(await self.client.get_session(self.session_name))
+        self._apply_session(await self._async_fetch_session())
         self.async_sync_chats()
 
     @callback
@@ -216,6 +221,9 @@ class WahaCoordinator:
                 if target != chat_id
             }
             self._chat_listeners.pop(chat.chat_id, None)
+            # A fade still pending would reach the chat's next entities if re-added.
+            for key in [key for key in self._expiries if key[0] == chat_id]:
+                self._expiries.pop(key)()
         added: list[ChatState] = []
         for chat_id, subentry in wanted.items():
             if chat_id in self.chats:
@@ -347,9 +355,20 @@ class WahaCoordinator:
             self.hass, self._async_poll_session(), f"{DOMAIN} session watchdog"
         )
 
+    async def _async_fetch_session(self) -> SessionInfo:
+        """Read the session; a status event that arrives meanwhile is newer."""
+        applied = self._status_events
+        session = await self.client.get_session(self.session_name)
+        if applied != self._status_events and self.raw_status is not None:
+            # WAHA answered a request sent before the event: keep the event's status.
+            session = replace(
+                session, status=self.session_status, raw_status=self.raw_status
+            )
+        return session
+
     async def _async_poll_session(self, *, sync: bool = True) -> None:
         try:
-            session = await self.client.get_session(self.session_name)
+            session = await self._async_fetch_session()
         except WahaAuthError:
             self._set_reachable(False)
             self.entry.async_start_reauth(self.hass)
@@ -384,6 +403,7 @@ class WahaCoordinator:
         """PUT our delivery into the session config when missing (WAHA restarts it)."""
         assert self.session is not None
         if self._config_satisfied():
+            self._config_put = False
             return
         if self._config_put:
             # WAHA dropped what we sent (an older WAHA without tagsEventsOn,
@@ -400,7 +420,6 @@ class WahaCoordinator:
             "Updating the config of WAHA session %s; WAHA restarts it",
             self.session_name,
         )
-        self._config_put = True
         await self.client.update_session_config(
             self.session_name,
             desired_config(
@@ -410,7 +429,9 @@ class WahaCoordinator:
                 engine=self.engine,
             ),
         )
-        self._apply_session(await self.client.get_session(self.session_name))
+        # Only a PUT WAHA accepted counts: a failed one is tried again next poll.
+        self._config_put = True
+        self._apply_session(await self._async_fetch_session())
         if self._config_satisfied():
             self._config_put = False
 
@@ -527,6 +548,7 @@ class WahaCoordinator:
             LOGGER.debug("Ignoring a late %s status event", payload.raw_status)
             return
         self._status_ts = event.timestamp
+        self._status_events += 1
         was_available = self.available
         self._set_status(payload.status, payload.raw_status)
         self._set_reachable(True)
@@ -668,7 +690,12 @@ class WahaCoordinator:
     ) -> None:
         if lid in self._lids_asked:
             return
-        self._lids_asked.add(lid)
+        if (waiting := self._lids_pending.get(lid)) is not None:
+            # Kept for when the lookup answers; ordering sorts them out then.
+            if len(waiting) < LID_PENDING_EVENTS:
+                waiting.append((result, timestamp, context))
+            return
+        self._lids_pending[lid] = [(result, timestamp, context)]
 
         async def resolve() -> None:
             try:
@@ -679,17 +706,22 @@ class WahaCoordinator:
                 WahaSessionNotReadyError,
             ) as err:
                 # WAHA could not answer now: ask again when the LID shows up next.
-                self._lids_asked.discard(lid)
+                self._lids_pending.pop(lid, None)
                 LOGGER.debug("Cannot resolve %s yet: %s", lid, err)
                 return
             except WahaError as err:
+                self._lids_pending.pop(lid, None)
+                self._lids_asked.add(lid)
                 LOGGER.debug("Cannot resolve %s: %s", lid, err)
                 return
+            waiting = self._lids_pending.pop(lid, [])
             if phone is None or phone not in self.chats:
+                self._lids_asked.add(lid)
                 return
             self.chats[phone].alias = lid
             self._aliases[lid] = phone
-            self._apply_presences(result, timestamp=timestamp, context=context)
+            for held, held_at, held_context in waiting:
+                self._apply_presences(held, timestamp=held_at, context=held_context)
 
         self.entry.async_create_background_task(
             self.hass, resolve(), f"{DOMAIN} resolve {lid}"

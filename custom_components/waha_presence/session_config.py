@@ -41,9 +41,10 @@ def desired_config(
     if webhooks or "webhooks" in result:
         result["webhooks"] = webhooks
     if engine == "WEBJS":
-        webjs = result.setdefault("webjs", {})
-        if isinstance(webjs, dict):
-            webjs["tagsEventsOn"] = True
+        if not isinstance(result.get("webjs"), dict):
+            # Missing, or null as WAHA stores an unset block.
+            result["webjs"] = {}
+        result["webjs"]["tagsEventsOn"] = True
     return result
 
 
