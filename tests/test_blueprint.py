@@ -10,7 +10,7 @@ import shutil
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from homeassistant.components.automation.helpers import async_get_blueprints
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
@@ -28,7 +28,13 @@ async def test_blueprint_loads_and_triggers(hass: HomeAssistant) -> None:
     await hass.async_add_executor_job(_install, hass.config.path("blueprints"))
 
     calls: list[ServiceCall] = []
-    hass.services.async_register("notify", "phone", calls.append)
+
+    @callback
+    def notify(call: ServiceCall) -> None:
+        # A callback runs in the loop: a plain function would hop to a thread.
+        calls.append(call)
+
+    hass.services.async_register("notify", "phone", notify)
     hass.states.async_set(
         "binary_sensor.alice_online", "off", {"friendly_name": "Alice Online"}
     )
@@ -57,8 +63,9 @@ async def test_blueprint_loads_and_triggers(hass: HomeAssistant) -> None:
         "binary_sensor.alice_online", "on", {"friendly_name": "Alice Online"}
     )
     # The run now waits out its quiet period, so do not block on it.
-    for _ in range(20):
-        await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        while not calls:
+            await asyncio.sleep(0.01)
     assert len(calls) == 1
     assert calls[0].data == {"title": "WhatsApp", "message": "Alice Online is online"}
     hass.states.async_set("binary_sensor.alice_online", "off")
