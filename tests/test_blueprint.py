@@ -28,11 +28,13 @@ async def test_blueprint_loads_and_triggers(hass: HomeAssistant) -> None:
     await hass.async_add_executor_job(_install, hass.config.path("blueprints"))
 
     calls: list[ServiceCall] = []
+    notified = asyncio.Event()
 
     @callback
     def notify(call: ServiceCall) -> None:
         # A callback runs in the loop: a plain function would hop to a thread.
         calls.append(call)
+        notified.set()
 
     hass.services.async_register("notify", "phone", notify)
     hass.states.async_set(
@@ -64,8 +66,7 @@ async def test_blueprint_loads_and_triggers(hass: HomeAssistant) -> None:
     )
     # The run now waits out its quiet period, so do not block on it.
     async with asyncio.timeout(5):
-        while not calls:
-            await asyncio.sleep(0.01)
+        await notified.wait()
     assert len(calls) == 1
     assert calls[0].data == {"title": "WhatsApp", "message": "Alice Online is online"}
     hass.states.async_set("binary_sensor.alice_online", "off")
