@@ -269,10 +269,14 @@ async def test_duplicate_account_aborts(
 
 
 async def test_reauth(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A new API key is checked, stored, and the entry reloads with it."""
     entry = init_integration
+    before = entry.runtime_data
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
     result = await hass.config_entries.flow.async_configure(
@@ -288,10 +292,16 @@ async def test_reauth(
     assert entry.data[CONF_API_KEY] == "rotated-key"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not before
+    assert entry.runtime_data.data[CONF_API_KEY] == "rotated-key"
+    assert "update listener" not in caplog.text
 
 
 async def test_reconfigure(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Reconfigure checks each field and keeps the same account."""
     entry = init_integration
@@ -318,6 +328,12 @@ async def test_reconfigure(
     )
     assert result["errors"] == {"base": "session_not_found"}
 
+    waha.fail_next("GET", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: "http://ha.local:8123/x"}
+    )
+    assert result["errors"] == {"base": "unknown"}
+
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**base, CONF_DELIVERY: DELIVERY_WEBSOCKET}
     )
@@ -326,6 +342,8 @@ async def test_reconfigure(
     assert entry.data[CONF_DELIVERY] == DELIVERY_WEBSOCKET
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.websocket is not None
+    assert "update listener" not in caplog.text
 
 
 async def test_reconfigure_other_account(

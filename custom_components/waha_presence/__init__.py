@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID, Platform
@@ -52,6 +53,8 @@ class WahaRuntimeData:
     coordinator: WahaCoordinator
     webhook: WahaWebhook | None
     websocket: WahaWebSocket | None
+    # The entry data this setup used: a change to it (reauth, reconfigure) reloads.
+    data: dict[str, Any] = field(default_factory=dict)
     typing_stops: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
@@ -119,7 +122,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
             translation_placeholders={"error": str(err)},
         ) from err
 
-    entry.runtime_data = WahaRuntimeData(client, coordinator, hook, websocket)
+    entry.runtime_data = WahaRuntimeData(
+        client, coordinator, hook, websocket, data=dict(entry.data)
+    )
     # Register the account first: chat devices name it as their via device.
     coordinator.account_device_id = (
         dr.async_get(hass)
@@ -139,10 +144,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
-    """Apply subentry changes live; reload for option changes."""
+    """Apply subentry changes live; reload for data or option changes."""
     coordinator = entry.runtime_data.coordinator
     minutes = entry.options.get(CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES)
-    if coordinator.resubscribe_interval != timedelta(minutes=minutes):
+    if (
+        entry.data != entry.runtime_data.data
+        or coordinator.resubscribe_interval != timedelta(minutes=minutes)
+    ):
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     coordinator.async_entry_updated()

@@ -253,6 +253,14 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"session": self._session.name},
         )
 
+    def _async_update_and_abort(
+        self, entry: ConfigEntry, data_updates: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Store the change; a loaded entry's update listener reloads it."""
+        if entry.state is ConfigEntryState.LOADED:
+            return self.async_update_and_abort(entry, data_updates=data_updates)
+        return self.async_update_reload_and_abort(entry, data_updates=data_updates)
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -268,8 +276,8 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             client = _client(self, entry.data[CONF_URL], user_input[CONF_API_KEY])
             if not (error := await _async_check_server(client)):
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
+                return self._async_update_and_abort(
+                    entry, {CONF_API_KEY: user_input[CONF_API_KEY]}
                 )
             errors["base"] = error
         return self.async_show_form(
@@ -298,17 +306,21 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
             elif not (error := await _async_check_server(client)):
                 try:
                     session = await client.get_session(entry.data[CONF_SESSION])
+                except WahaNotFoundError:
+                    errors["base"] = "session_not_found"
+                except WahaConnectionError:
+                    errors["base"] = "cannot_connect"
                 except WahaError as err:
                     LOGGER.debug("Reading the session failed: %s", err)
-                    errors["base"] = "session_not_found"
+                    errors["base"] = "unknown"
                 else:
                     await self.async_set_unique_id(
                         session.me.id if session.me else entry.unique_id
                     )
                     self._abort_if_unique_id_mismatch(reason="wrong_account")
-                    return self.async_update_reload_and_abort(
+                    return self._async_update_and_abort(
                         entry,
-                        data_updates={
+                        {
                             CONF_URL: url,
                             CONF_API_KEY: user_input[CONF_API_KEY],
                             CONF_DELIVERY: user_input[CONF_DELIVERY],
