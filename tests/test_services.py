@@ -633,6 +633,23 @@ async def test_failed_start_keeps_pending_stop(
     assert _only(waha, STOP_PATH).json == {"session": SESSION, "chatId": ALICE}
 
 
+async def test_failed_stop_keeps_pending_stop(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A stop WAHA refuses changes nothing: the timed stop still comes."""
+    await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=5)
+    waha.fail_next("POST", STOP_PATH, 422, NOT_WORKING)
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, SERVICE_STOP_TYPING, ready, chat=ALICE)
+    await _advance(hass, freezer, ready, 5)
+    stops = [r for r in waha.requests if r.path == STOP_PATH]
+    assert len(stops) == 2
+    assert stops[-1].json == {"session": SESSION, "chatId": ALICE}
+
+
 async def test_timed_stop_failure_is_logged(
     hass: HomeAssistant,
     waha: WahaSimulator,

@@ -143,8 +143,9 @@ async def _async_stop_typing(call: ServiceCall) -> None:
     entry = _get_entry(call)
     chat_id = _require_chat(call, entry)
     runtime = entry.runtime_data
-    _cancel_stop(entry, chat_id)
     await _send(runtime.client.stop_typing(runtime.coordinator.session_name, chat_id))
+    # Only now: a refused stop leaves a pending timed stop to try again.
+    _cancel_stop(entry, chat_id)
 
 
 async def _async_get_presence(call: ServiceCall) -> ServiceResponse:
