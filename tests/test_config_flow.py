@@ -36,9 +36,11 @@ from .const import (
     CAROL,
     FAMILY,
     SESSION,
+    WEBHOOK_ID,
 )
 
 USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
+HOOK_URL = f"http://ha.local:8123/api/webhook/{WEBHOOK_ID}"
 
 
 async def _start(hass: HomeAssistant) -> dict[str, Any]:
@@ -83,6 +85,15 @@ async def test_full_flow_webhook(
     }
     assert suggested[CONF_DELIVERY] == DELIVERY_WEBHOOK
     assert suggested[CONF_WEBHOOK_URL].startswith(f"{ha_url}/api/webhook/")
+    path = result["description_placeholders"]["webhook_path"]
+    assert suggested[CONF_WEBHOOK_URL].endswith(path)
+
+    # A proxy path without the webhook id would never reach this entry.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: f"{ha_url}/hooks/waha"},
+    )
+    assert result["errors"] == {CONF_WEBHOOK_URL: "webhook_url_without_id"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -315,8 +326,13 @@ async def test_reconfigure(
     assert result["errors"] == {CONF_WEBHOOK_URL: "invalid_url"}
 
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: "http://ha.local:8123/x"}
+    )
+    assert result["errors"] == {CONF_WEBHOOK_URL: "webhook_url_without_id"}
+
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {**base, CONF_API_KEY: "wrong", CONF_WEBHOOK_URL: "http://ha.local:8123/x"},
+        {**base, CONF_API_KEY: "wrong", CONF_WEBHOOK_URL: HOOK_URL},
     )
     assert result["errors"] == {"base": "invalid_auth"}
 
@@ -324,13 +340,13 @@ async def test_reconfigure(
         "GET", f"/api/sessions/{SESSION}", 404, {"message": "Session not found"}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**base, CONF_WEBHOOK_URL: "http://ha.local:8123/x"}
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
     )
     assert result["errors"] == {"base": "session_not_found"}
 
     waha.fail_next("GET", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**base, CONF_WEBHOOK_URL: "http://ha.local:8123/x"}
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
     )
     assert result["errors"] == {"base": "unknown"}
 

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 import probatio
+from yarl import URL
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
@@ -108,6 +109,16 @@ def _default_webhook_url(flow: ConfigFlow, webhook_id: str) -> str:
 
 def _valid_url(url: str) -> bool:
     return url.startswith(("http://", "https://")) and len(url) > len("https://")
+
+
+def _webhook_url_error(url: str, webhook_id: str) -> str | None:
+    """Return an error key unless `url` is a full URL of this entry's webhook."""
+    if not _valid_url(url):
+        return "invalid_url"
+    # HA only answers on its webhook path, and we find our WAHA webhook by the id.
+    if not URL(url).path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
+        return "webhook_url_without_id"
+    return None
 
 
 class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -222,8 +233,10 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             delivery = user_input[CONF_DELIVERY]
             webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
-            if delivery == DELIVERY_WEBHOOK and not _valid_url(webhook_url):
-                errors[CONF_WEBHOOK_URL] = "invalid_url"
+            if delivery == DELIVERY_WEBHOOK and (
+                error := _webhook_url_error(webhook_url, self._webhook_id)
+            ):
+                errors[CONF_WEBHOOK_URL] = error
             else:
                 me = self._session.me
                 return self.async_create_entry(
@@ -250,7 +263,10 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 _delivery_schema(), suggested
             ),
             errors=errors,
-            description_placeholders={"session": self._session.name},
+            description_placeholders={
+                "session": self._session.name,
+                "webhook_path": webhook.async_generate_path(self._webhook_id),
+            },
         )
 
     def _async_update_and_abort(
@@ -299,10 +315,12 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
             url = user_input[CONF_URL].rstrip("/")
             webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
             client = _client(self, url, user_input[CONF_API_KEY])
-            if user_input[CONF_DELIVERY] == DELIVERY_WEBHOOK and not _valid_url(
-                webhook_url
+            if user_input[CONF_DELIVERY] == DELIVERY_WEBHOOK and (
+                url_error := _webhook_url_error(
+                    webhook_url, entry.data[CONF_WEBHOOK_ID]
+                )
             ):
-                errors[CONF_WEBHOOK_URL] = "invalid_url"
+                errors[CONF_WEBHOOK_URL] = url_error
             elif not (error := await _async_check_server(client)):
                 try:
                     session = await client.get_session(entry.data[CONF_SESSION])
@@ -341,7 +359,12 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 schema, user_input or dict(entry.data)
             ),
             errors=errors,
-            description_placeholders={"session": entry.data[CONF_SESSION]},
+            description_placeholders={
+                "session": entry.data[CONF_SESSION],
+                "webhook_path": webhook.async_generate_path(
+                    entry.data[CONF_WEBHOOK_ID]
+                ),
+            },
         )
 
 
