@@ -444,10 +444,11 @@ async def test_track_chat_errors(
     result = await _start_chat_flow(hass, init_integration)
     flow_id = result["flow_id"]
 
-    result = await hass.config_entries.subentries.async_configure(
-        flow_id, {"chat": "hello"}
-    )
-    assert result["errors"] == {"chat": "invalid_chat"}
+    for typed in ("hello", "My Family@g.us"):
+        result = await hass.config_entries.subentries.async_configure(
+            flow_id, {"chat": typed}
+        )
+        assert result["errors"] == {"chat": "invalid_chat"}
 
     result = await hass.config_entries.subentries.async_configure(
         flow_id, {"chat": "+31 6 4444 4444"}

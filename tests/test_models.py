@@ -29,6 +29,7 @@ from custom_components.waha_presence.models import (
         ("31612345678@c.us", "31612345678@c.us"),
         (" 123456:12@lid ", "123456@lid"),
         ("120363000000000001@g.us", "120363000000000001@g.us"),
+        ("31612345678-1500000000@g.us", "31612345678-1500000000@g.us"),
     ],
 )
 def test_normalize(given: str, expected: str) -> None:
@@ -46,6 +47,10 @@ def test_normalize(given: str, expected: str) -> None:
         "@c.us",
         "abc@example.com",
         "1@newsletter",
+        "My Family@g.us",
+        "x y@lid",
+        "abc@c.us",
+        "12-34-56@g.us",
     ],
 )
 def test_normalize_rejects(given: str) -> None:

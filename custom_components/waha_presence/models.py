@@ -252,7 +252,12 @@ def parse_event(value: object) -> WahaEvent:
 
 
 _PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,30}$")
-_SUFFIXES = ("@c.us", "@g.us", "@lid")
+# What may stand before the `@`: numbers, and old groups' `creator-time` ids.
+_USERS = {
+    "c.us": re.compile(r"\d+"),
+    "lid": re.compile(r"\d+"),
+    "g.us": re.compile(r"\d+(?:-\d+)?"),
+}
 
 
 @lru_cache(maxsize=4096)  # every event carries ids seen many times before
@@ -271,10 +276,9 @@ def normalize_chat_id(value: str) -> str:
     user = user.split(":", 1)[0]
     if server == "s.whatsapp.net":
         server = "c.us"
-    chat_id = f"{user}@{server}"
-    if not user or not chat_id.endswith(_SUFFIXES):
+    if (pattern := _USERS.get(server)) is None or not pattern.fullmatch(user):
         raise WahaParseError(f"'{value}' is not a phone number or chat id")
-    return chat_id
+    return f"{user}@{server}"
 
 
 def is_group(chat_id: str) -> bool:
