@@ -619,35 +619,32 @@ async def test_chat_presence_cancels_pending_stop(
     assert _sent(waha, STOP_PATH) == []
 
 
-async def test_failed_start_keeps_pending_stop(
+@pytest.mark.parametrize(
+    ("service", "path", "extra", "refused_stops"),
+    [
+        (SERVICE_START_TYPING, START_PATH, {"duration": 60}, 0),
+        (SERVICE_STOP_TYPING, STOP_PATH, {}, 1),
+    ],
+)
+async def test_refused_call_keeps_pending_stop(
     hass: HomeAssistant,
     waha: WahaSimulator,
     ready: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    service: str,
+    path: str,
+    extra: dict[str, Any],
+    refused_stops: int,
 ) -> None:
-    """A start WAHA refuses changes nothing: the earlier stop still comes."""
+    """A start or stop WAHA refuses changes nothing: the timed stop still comes."""
     await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=5)
-    waha.fail_next("POST", START_PATH, 422, NOT_WORKING)
-    with pytest.raises(HomeAssistantError):
-        await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=60)
+    waha.fail_next("POST", path, 422, NOT_WORKING)
+    with pytest.raises(HomeAssistantError) as refused:
+        await _call(hass, service, ready, chat=ALICE, **extra)
+    assert refused.value.translation_key == "session_not_ready"
     await _advance(hass, freezer, ready, 5)
-    assert _only(waha, STOP_PATH).json == {"session": SESSION, "chatId": ALICE}
-
-
-async def test_failed_stop_keeps_pending_stop(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A stop WAHA refuses changes nothing: the timed stop still comes."""
-    await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=5)
-    waha.fail_next("POST", STOP_PATH, 422, NOT_WORKING)
-    with pytest.raises(HomeAssistantError):
-        await _call(hass, SERVICE_STOP_TYPING, ready, chat=ALICE)
-    await _advance(hass, freezer, ready, 5)
-    stops = [r for r in waha.requests if r.path == STOP_PATH]
-    assert len(stops) == 2
+    stops = _sent(waha, STOP_PATH)
+    assert len(stops) == refused_stops + 1
     assert stops[-1].json == {"session": SESSION, "chatId": ALICE}
 
 
