@@ -4,10 +4,11 @@ Benchmark: webhook ingest rate with 10 vs 1,000 tracked chats, and a bare floor.
 Runs a real Home Assistant (in-process, its real HTTP server on loopback) with the
 integration set up against the WAHA simulator, then POSTs the same stream of signed
 `presence.update` webhooks to an entry tracking 10 chats, one tracking 1,000 chats,
-and two bare webhook handlers that only parse the body and change as many states as
-our integration changed per event: one through the state machine directly, one
-through minimal Home Assistant entities. Rounds are interleaved; ratios are taken
-within each round and their median is reported.
+and bare webhook handlers that only parse the body and change as many states as
+our integration changed per event: through the state machine directly, through
+minimal Home Assistant entities, through Home Assistant entities of our four kinds,
+or not at all. Rounds are interleaved; ratios are taken within each round and their
+median is reported.
 
     .venv/bin/python bench/ingest.py [--events 250] [--rounds 60]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 import gc
 import json
 import logging
@@ -53,7 +55,12 @@ from custom_components.waha_presence.const import (  # noqa: E402
 import homeassistant  # noqa: E402, F401  # before the harness imports voluptuous
 from homeassistant import loader  # noqa: E402
 from homeassistant.components import webhook  # noqa: E402
-from homeassistant.components.sensor import SensorEntity  # noqa: E402
+from homeassistant.components.binary_sensor import BinarySensorEntity  # noqa: E402
+from homeassistant.components.event import EventEntity  # noqa: E402
+from homeassistant.components.sensor import (  # noqa: E402
+    SensorDeviceClass,
+    SensorEntity,
+)
 from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID  # noqa: E402
 from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
@@ -64,6 +71,7 @@ from simulator import WahaSimulator  # noqa: E402
 API_KEY = "bench-api-key"
 HMAC_KEY = "bench-hmac-key-0123456789abcdef0123456789abcdef"
 PRESENCES = ("online", "typing", "paused", "offline")
+ALL_PRESENCES = ["online", "offline", "typing", "recording", "paused"]
 HOT_CHATS = 10
 BASE_TS = 1_800_000_000_000
 CONCURRENCY = 8
@@ -163,6 +171,92 @@ class BareHandler:
         for i in range(writes):
             self._write(i, f"{presence}-{self.handled}")
         return web.Response(status=200)
+
+
+class KindsChat:
+    """A contact as bare Home Assistant entities of our four kinds."""
+
+    def __init__(self, name: str) -> None:
+        """Create the presence, online, last seen and activity entities."""
+        self.presence = SensorEntity()
+        self.presence._attr_device_class = SensorDeviceClass.ENUM  # noqa: SLF001
+        self.presence._attr_options = ALL_PRESENCES  # noqa: SLF001
+        self.online = BinarySensorEntity()
+        self.last_seen = SensorEntity()
+        self.last_seen._attr_device_class = SensorDeviceClass.TIMESTAMP  # noqa: SLF001
+        self.activity = EventEntity()
+        self.activity._attr_event_types = ALL_PRESENCES  # noqa: SLF001
+        for key, entity in (
+            ("presence", self.presence),
+            ("online", self.online),
+            ("last_seen", self.last_seen),
+            ("activity", self.activity),
+        ):
+            entity._attr_should_poll = False  # noqa: SLF001
+            entity._attr_unique_id = f"bench_{name}_{key}"  # noqa: SLF001
+            entity._attr_name = f"{name} {key}"  # noqa: SLF001
+
+    def write(self, presence: str, last_seen: int | None, timestamp: int) -> int:
+        """Write what changed, decided as our integration does; return the writes."""
+        previous = self.presence.native_value
+        self.presence._attr_native_value = presence  # noqa: SLF001
+        self.presence.async_write_ha_state()
+        self.activity._trigger_event(presence, {"previous": previous})  # noqa: SLF001
+        self.activity.async_write_ha_state()
+        writes = 2
+        active = presence != "offline"
+        if active != self.online.is_on:
+            self.online._attr_is_on = active  # noqa: SLF001
+            self.online.async_write_ha_state()
+            writes += 1
+        seen = self.last_seen.native_value
+        if last_seen:
+            seen = datetime.fromtimestamp(last_seen, tz=UTC)
+        elif active:
+            seen = datetime.fromtimestamp(timestamp // 60_000 * 60, tz=UTC)
+        if seen != self.last_seen.native_value:
+            self.last_seen._attr_native_value = seen  # noqa: SLF001
+            self.last_seen.async_write_ha_state()
+            writes += 1
+        return writes
+
+
+class KindsHandler:
+    """A bare webhook handler writing entities of our kinds: our logic, minus ours."""
+
+    def __init__(self, chats: dict[str, KindsChat]) -> None:
+        """Keep the chats by id; `handled` counts the events seen through."""
+        self._chats = chats
+        self.handled = 0
+        self.writes = 0
+
+    async def handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        """Parse the body and write the chat's entities; no signature or validation."""
+        data = json_loads(await request.read())
+        presence = data["payload"]["presences"][0]
+        self.handled += 1
+        self.writes += self._chats[presence["participant"]].write(
+            presence["lastKnownPresence"], presence["lastSeen"], data["timestamp"]
+        )
+        return web.Response(status=200)
+
+
+async def kinds_handler(hass: HomeAssistant, index: int) -> KindsHandler:
+    """Add the entities of the hot chats of session `index` to bench platforms."""
+    chats = {chat_id(index, n): KindsChat(f"kinds {n}") for n in range(HOT_CHATS)}
+    by_domain: dict[str, list[Any]] = {
+        "sensor": [
+            e for chat in chats.values() for e in (chat.presence, chat.last_seen)
+        ],
+        "binary_sensor": [chat.online for chat in chats.values()],
+        "event": [chat.activity for chat in chats.values()],
+    }
+    for domain, entities in by_domain.items():
+        platform = MockEntityPlatform(hass, domain=domain, platform_name="bench")
+        await platform.async_add_entities(entities)
+    return KindsHandler(chats)
 
 
 async def entity_writer(hass: HomeAssistant) -> Callable[[int, str], None]:
@@ -276,9 +370,7 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
             async with ClientSession(connector=connector) as http:
                 # Each case takes its own stream on, piece by piece; the warmup is
                 # the first piece of the 10-chat case's.
-                sent = dict.fromkeys(("10", "1000", "floor", "entities", "http"), 0)
                 warmup = build_stream(sim, "small", 1, 0, 400)
-                sent["10"] = len(warmup)
                 await drive(
                     http, f"{base}/api/webhook/{small.data[CONF_WEBHOOK_ID]}", warmup
                 )
@@ -287,7 +379,8 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                 per_event = writes / len(warmup)
                 gc.collect()
                 gc.freeze()
-                floors = {
+                kinds = await kinds_handler(hass, 1)
+                floors: dict[str, BareHandler | KindsHandler] = {
                     "floor": BareHandler(
                         lambda i, value: hass.states.async_set(
                             f"sensor.baseline_{i}", value
@@ -295,24 +388,22 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                         per_event,
                     ),
                     "entities": BareHandler(await entity_writer(hass), per_event),
+                    "kinds": kinds,
                     "http": BareHandler(lambda i, value: None, 0.0),
                 }
                 for name, handler in floors.items():
                     webhook.async_register(hass, "bench", name, name, handler.handle)
-                results: dict[str, list[float]] = {
-                    "10": [],
-                    "1000": [],
-                    "floor": [],
-                    "entities": [],
-                    "http": [],
-                }
                 cases = [
                     ("10", small, "small", 1),
                     ("1000", large, "large", 2),
                     ("floor", small, "small", 1),
                     ("entities", small, "small", 1),
+                    ("kinds", small, "small", 1),
                     ("http", small, "small", 1),
                 ]
+                results: dict[str, list[float]] = {name: [] for name, *_ in cases}
+                sent = dict.fromkeys(results, 0)
+                sent["10"] = len(warmup)
                 for round_ in range(rounds):
                     # Rotate the order so no case always runs first or last.
                     shift = round_ % len(cases)
@@ -328,6 +419,12 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                 for name, handler in floors.items():
                     if handler.handled != events * rounds:
                         raise RuntimeError(f"the {name} handler dropped events")
+                # Its own decisions, not a quota: check it matched ours.
+                if abs(kinds.writes / kinds.handled - per_event) > 0.05 * per_event:
+                    raise RuntimeError(
+                        f"the same-kind floor wrote {kinds.writes / kinds.handled:.2f} "
+                        f"states per event, ours {per_event:.2f}"
+                    )
             await runner.cleanup()
             for entry in (small, large):
                 await hass.config_entries.async_unload(entry.entry_id)
@@ -357,6 +454,7 @@ def main() -> None:
         ("1000", "1,000 tracked chats"),
         ("floor", "bare webhook, same number of state writes"),
         ("entities", "bare webhook, as many minimal entity writes"),
+        ("kinds", "bare webhook, writes to entities of our kinds"),
         ("http", "bare webhook, no writes"),
     ):
         print(f"  {label:45s} {statistics.median(results[name]):8.0f}")
@@ -365,6 +463,7 @@ def main() -> None:
     for name, label in (
         ("floor", "state writes"),
         ("entities", "minimal entity writes"),
+        ("kinds", "writes to entities of our kinds"),
         ("10", "our integration"),
     ):
         cost = 1e6 / statistics.median(results[name]) - http
@@ -377,12 +476,13 @@ def main() -> None:
         ("1000", "10", "1,000 / 10 chats", 0.9),
         ("10", "floor", "ours / bare floor", 0.8),
         ("entities", "floor", "entity floor / bare floor", None),
-        ("10", "entities", "ours / entity floor", None),
+        ("kinds", "floor", "same-kind floor / bare floor", None),
+        ("10", "kinds", "ours / same-kind floor", None),
     ):
         low, median, high = statistics.quantiles(
             paired(results, ours, other), n=4, method="inclusive"
         )
-        line = f"  {label:27s} {median:.3f}  [{low:.2f}, {high:.2f}]"
+        line = f"  {label:29s} {median:.3f}  [{low:.2f}, {high:.2f}]"
         if target is not None:
             met = median >= target
             verdict = verdict and met

@@ -28,11 +28,13 @@ def test_ingest_benchmark_runs() -> None:
         "1,000 tracked chats",
         "bare webhook, same number of state writes",
         "bare webhook, as many minimal entity writes",
+        "bare webhook, writes to entities of our kinds",
         "bare webhook, no writes",
         "1,000 / 10 chats",
         "ours / bare floor",
         "entity floor / bare floor",
-        "ours / entity floor",
+        "same-kind floor / bare floor",
+        "ours / same-kind floor",
     ):
         assert line in out, out
     # Every event changes presence and fires activity, some also online and last seen.
