@@ -146,31 +146,45 @@ class FloorSensor(SensorEntity):
         self._attr_name = f"Floor {index}"
 
 
-class BareHandler:
-    """A bare webhook handler: parse the body, change N states on average."""
+type Apply = Callable[[dict[str, Any]], int]
 
-    def __init__(
-        self, write: Callable[[int, str], None], writes_per_event: float
-    ) -> None:
-        """Keep the writer; `handled` counts the events seen through."""
-        self._write = write
-        self._writes_per_event = writes_per_event
-        self._owed = 0.0
+
+class BareHandler:
+    """A bare webhook handler: parse the body, let `apply` write; count both."""
+
+    def __init__(self, apply: Apply) -> None:
+        """Keep the writer; `handled` and `writes` count events and state writes."""
+        self._apply = apply
         self.handled = 0
+        self.writes = 0
 
     async def handle(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        """Parse the body, then write as many states as the integration would."""
+        """Parse the body, then write; no signature check or validation."""
         data = json_loads(await request.read())
-        presence = data["payload"]["presences"][0]["lastKnownPresence"]
         self.handled += 1
-        self._owed += self._writes_per_event
-        writes = int(self._owed)
-        self._owed -= writes
-        for i in range(writes):
-            self._write(i, f"{presence}-{self.handled}")
+        self.writes += self._apply(data)
         return web.Response(status=200)
+
+
+def quota(write: Callable[[int, str], None], per_event: float) -> Apply:
+    """Write `per_event` states an event on average, each with a new value."""
+    owed = 0.0
+    serial = 0
+
+    def apply(data: dict[str, Any]) -> int:
+        nonlocal owed, serial
+        presence = data["payload"]["presences"][0]["lastKnownPresence"]
+        serial += 1
+        owed += per_event
+        writes = int(owed)
+        owed -= writes
+        for i in range(writes):
+            write(i, f"{presence}-{serial}")
+        return writes
+
+    return apply
 
 
 class KindsChat:
@@ -221,30 +235,8 @@ class KindsChat:
         return writes
 
 
-class KindsHandler:
-    """A bare webhook handler writing entities of our kinds: our logic, minus ours."""
-
-    def __init__(self, chats: dict[str, KindsChat]) -> None:
-        """Keep the chats by id; `handled` counts the events seen through."""
-        self._chats = chats
-        self.handled = 0
-        self.writes = 0
-
-    async def handle(
-        self, hass: HomeAssistant, webhook_id: str, request: web.Request
-    ) -> web.Response:
-        """Parse the body and write the chat's entities; no signature or validation."""
-        data = json_loads(await request.read())
-        presence = data["payload"]["presences"][0]
-        self.handled += 1
-        self.writes += self._chats[presence["participant"]].write(
-            presence["lastKnownPresence"], presence["lastSeen"], data["timestamp"]
-        )
-        return web.Response(status=200)
-
-
-async def kinds_handler(hass: HomeAssistant, index: int) -> KindsHandler:
-    """Add the entities of the hot chats of session `index` to bench platforms."""
+async def kinds_writer(hass: HomeAssistant, index: int) -> Apply:
+    """Add entities for the hot chats of session `index`; return their writer."""
     chats = {chat_id(index, n): KindsChat(f"kinds {n}") for n in range(HOT_CHATS)}
     by_domain: dict[str, list[Any]] = {
         "sensor": [
@@ -256,7 +248,14 @@ async def kinds_handler(hass: HomeAssistant, index: int) -> KindsHandler:
     for domain, entities in by_domain.items():
         platform = MockEntityPlatform(hass, domain=domain, platform_name="bench")
         await platform.async_add_entities(entities)
-    return KindsHandler(chats)
+
+    def apply(data: dict[str, Any]) -> int:
+        presence = data["payload"]["presences"][0]
+        return chats[presence["participant"]].write(
+            presence["lastKnownPresence"], presence["lastSeen"], data["timestamp"]
+        )
+
+    return apply
 
 
 async def entity_writer(hass: HomeAssistant) -> Callable[[int, str], None]:
@@ -379,17 +378,20 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                 per_event = writes / len(warmup)
                 gc.collect()
                 gc.freeze()
-                kinds = await kinds_handler(hass, 1)
-                floors: dict[str, BareHandler | KindsHandler] = {
+                floors = {
                     "floor": BareHandler(
-                        lambda i, value: hass.states.async_set(
-                            f"sensor.baseline_{i}", value
-                        ),
-                        per_event,
+                        quota(
+                            lambda i, value: hass.states.async_set(
+                                f"sensor.baseline_{i}", value
+                            ),
+                            per_event,
+                        )
                     ),
-                    "entities": BareHandler(await entity_writer(hass), per_event),
-                    "kinds": kinds,
-                    "http": BareHandler(lambda i, value: None, 0.0),
+                    "entities": BareHandler(
+                        quota(await entity_writer(hass), per_event)
+                    ),
+                    "kinds": BareHandler(await kinds_writer(hass, 1)),
+                    "http": BareHandler(quota(lambda i, value: None, 0.0)),
                 }
                 for name, handler in floors.items():
                     webhook.async_register(hass, "bench", name, name, handler.handle)
@@ -419,7 +421,8 @@ async def run(events: int, rounds: int) -> tuple[dict[str, list[float]], float]:
                 for name, handler in floors.items():
                     if handler.handled != events * rounds:
                         raise RuntimeError(f"the {name} handler dropped events")
-                # Its own decisions, not a quota: check it matched ours.
+                # Its own decisions, not a quota: check they matched ours.
+                kinds = floors["kinds"]
                 if abs(kinds.writes / kinds.handled - per_event) > 0.05 * per_event:
                     raise RuntimeError(
                         f"the same-kind floor wrote {kinds.writes / kinds.handled:.2f} "
