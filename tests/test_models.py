@@ -123,6 +123,8 @@ def test_presences() -> None:
         {"id": "evt_1", "timestamp": True, "event": "x", "session": "s", "payload": {}},
         {"id": "evt_1", "timestamp": 1, "event": "x", "session": "s", "payload": []},
         {"id": "", "timestamp": 1, "event": "x", "session": "s", "payload": {}},
+        {"id": "e", "timestamp": -1, "event": "x", "session": "s", "payload": {}},
+        {"id": "e", "timestamp": 10**15, "event": "x", "session": "s", "payload": {}},
     ],
 )
 def test_event_rejects(envelope: object) -> None:

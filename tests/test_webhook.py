@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import json
 import logging
 
@@ -244,3 +245,73 @@ async def test_late_status_event_ignored(
     await hass.async_block_till_done()
     assert hass.states.get(STATUS).state == "working"
     assert hass.states.get(PRESENCE).state != "unavailable"
+
+
+async def _chunks(data: bytes, size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    """Yield `data` in pieces: aiohttp then sends it chunked, with no length."""
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.mark.parametrize(
+    ("size", "chunked"),
+    [(1024 * 1024 + 1, False), (2 * 1024 * 1024, True), (17 * 1024 * 1024, True)],
+    ids=["length", "chunked", "chunked-past-ha-limit"],
+)
+async def test_oversized_body_is_413(
+    hass: HomeAssistant,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    size: int,
+    chunked: bool,
+) -> None:
+    """No WAHA event is near 1 MiB: bigger bodies get a 413, however they are sent."""
+    body = b" " * size
+    response = await ha_client.post(URL, data=_chunks(body) if chunked else body)
+    assert response.status == 413
+    await hass.async_block_till_done()
+    # HA logs a handler's exception as an error naming the webhook id.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "Traceback" not in caplog.text
+
+
+async def test_chunked_event_is_read_whole(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A signed event sent without a length is read to its end and applied."""
+    envelope = waha.build_envelope(
+        SESSION, "presence.update", presence_payload(ALICE, "typing")
+    )
+    body = json.dumps(envelope).encode()
+    response = await ha_client.post(
+        URL,
+        data=_chunks(body, size=16),
+        headers={"X-Webhook-Hmac": Signer(HMAC_KEY).sign(body)},
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "typing"
+
+
+@pytest.mark.parametrize("timestamp", [10**15, -1])
+async def test_timestamp_out_of_range_is_400(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    timestamp: int,
+) -> None:
+    """An envelope time no datetime can hold is malformed, not a crash."""
+    payload = presence_payload(ALICE, "typing")
+    status = await post_event(
+        ha_client, waha, "presence.update", payload, timestamp=timestamp
+    )
+    assert status == 400
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert "Traceback" not in caplog.text

@@ -29,6 +29,9 @@ class PresenceStatus(StrEnum):
         return self is not PresenceStatus.OFFLINE
 
 
+# The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z).
+MAX_TIMESTAMP_MS = 253_402_300_799_999
+
 _PRESENCES: dict[str, PresenceStatus] = {p.value: p for p in PresenceStatus}
 ACCOUNT_PRESENCES: frozenset[PresenceStatus] = frozenset(
     {PresenceStatus.ONLINE, PresenceStatus.OFFLINE}
@@ -240,6 +243,8 @@ def parse_event(value: object) -> WahaEvent:
     timestamp = data.get("timestamp")
     if isinstance(timestamp, bool) or not isinstance(timestamp, int):
         raise WahaParseError("'timestamp' must be an integer (ms)")
+    if not 0 <= timestamp <= MAX_TIMESTAMP_MS:
+        raise WahaParseError(f"'timestamp' {timestamp} is not a time in ms")
     engine = data.get("engine")
     return WahaEvent(
         id=_require_str(data, "id"),

@@ -21,6 +21,22 @@ if TYPE_CHECKING:
 
 HMAC_HEADER = "X-Webhook-Hmac"
 MAX_BODY_BYTES = 1024 * 1024
+READ_CHUNK_BYTES = 64 * 1024
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """Return the body, or None when it is larger than any WAHA event."""
+    if request.content_length is not None:
+        if request.content_length > MAX_BODY_BYTES:
+            return None
+        return await request.read()
+    # Chunked: no length up front, so count while reading, before any signature check.
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(READ_CHUNK_BYTES):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
 
 
 class Signer:
@@ -86,9 +102,8 @@ class WahaWebhook:
     async def _async_handle(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        if request.content_length and request.content_length > MAX_BODY_BYTES:
+        if (body := await _read_body(request)) is None:
             return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        body = await request.read()
         given = request.headers.get(HMAC_HEADER)
         if not given:
             return self._reject("no signature", request.remote)
