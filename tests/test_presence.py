@@ -419,6 +419,42 @@ async def test_unreachable_waha(
     )
 
 
+async def test_waha_back_with_session_logged_out(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """WAHA answers again, but its session lost the login meanwhile: still unavailable."""
+    caplog.set_level(logging.INFO)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await settle(hass)
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    waha.session(SESSION).status = "SCAN_QR_CODE"
+    await waha.start(port=port)
+    written: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            event.data["entity_id"] == ALICE_PRESENCE
+            and written.append(event.data["new_state"].state)
+        ),
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2, seconds=1))
+    await wait_for(
+        hass,
+        lambda: hass.states.get("sensor.home_session_status").state == "scan_qr_code",
+    )
+    await settle(hass)
+    assert set(written) <= {STATE_UNAVAILABLE}
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert "is available again" not in caplog.text
+    assert issue_registry.async_get_issue(DOMAIN, f"session_login_{ready.entry_id}")
+
+
 async def test_last_seen_restored_after_restart(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:

@@ -78,6 +78,38 @@ async def test_events_over_websocket(
     assert not any(API_KEY in message for message in ours)
 
 
+async def test_reconnect_to_logged_out_session(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A reconnect to a session that lost its login never shows entities available."""
+    caplog.set_level(logging.INFO)
+    runtime = init_integration.runtime_data
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "unavailable"
+    )
+    waha.session(SESSION).status = "SCAN_QR_CODE"
+    written: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            event.data["entity_id"] == "sensor.alice_presence"
+            and written.append(event.data["new_state"].state)
+        ),
+    )
+    await waha.start(port=port)
+    await wait_for(hass, runtime.websocket.connected.is_set, limit=10)
+    await wait_for(hass, lambda: runtime.coordinator.raw_status == "SCAN_QR_CODE")
+    await hass.async_block_till_done()
+    assert set(written) <= {"unavailable"}
+    assert "is available again" not in caplog.text
+
+
 async def test_refused_key_starts_reauth(
     hass: HomeAssistant,
     waha: WahaSimulator,

@@ -378,7 +378,6 @@ class WahaCoordinator:
             self._set_reachable(False)
             return
         was_available = self.available
-        self._set_reachable(True)
         self._apply_session(session)
         if not self._config_satisfied():
             # WAHA Core forgets session configs when it restarts: put ours back.
@@ -440,8 +439,10 @@ class WahaCoordinator:
         await self._async_poll_session()
 
     async def async_resync(self) -> None:
-        """Catch up after a reconnect: re-read the session, then subscribe once."""
+        """Catch up after a (re)connect: read the session, then take events again."""
         await self._async_poll_session(sync=False)
+        # Not before: availability must be judged on the session's status now.
+        self.async_set_events_flowing(True)
         self.async_schedule_sync(read_state=True)
 
     @callback
@@ -459,8 +460,12 @@ class WahaCoordinator:
 
     @callback
     def _apply_session(self, session: SessionInfo) -> None:
+        """Take a session WAHA answered with: WAHA is reachable, with this status."""
         self.session = session
+        # Both before availability is judged: an old status must not count.
+        self.reachable = True
         self._set_status(session.status, session.raw_status)
+        self._update_availability()
         for listener in list(self._session_listeners):
             listener()
 

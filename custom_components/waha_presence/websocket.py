@@ -93,7 +93,6 @@ class WahaWebSocket:
         """Read frames until the socket closes; True when closed for auth."""
         async with self._session.ws_connect(self._url, heartbeat=30) as ws:
             self.connected.set()
-            self._coordinator.async_set_events_flowing(True)
             LOGGER.debug("WAHA WebSocket connected")
             # No replay after a reconnect: catch up on the session and subscriptions.
             await self._coordinator.async_resync()
