@@ -259,6 +259,24 @@ async def test_group_typing(
     assert hass.states.get(FAMILY_ACTIVE).attributes["typing"] == []
 
 
+async def test_group_own_presence_is_no_member(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """NOWEB lists the group's own presence among members': it fires no activity."""
+    await waha.set_group_presence(SESSION, FAMILY, ALICE, "typing")
+    await wait_for(hass, lambda: hass.states.get(FAMILY_ACTIVE).state == "1")
+    before = hass.states.get(FAMILY_ACTIVITY)
+    payload = presence_payload(FAMILY, "typing", participant=FAMILY)
+    assert await post_event(ha_client, waha, "presence.update", payload) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(FAMILY_ACTIVITY) == before
+    assert hass.states.get(FAMILY_ACTIVE).state == "1"
+    assert FAMILY not in ready.runtime_data.coordinator.chats[FAMILY].participants
+
+
 @pytest.mark.parametrize("engine", ["NOWEB"])
 async def test_noweb_reports_online_for_paused(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry

@@ -589,6 +589,9 @@ class WahaCoordinator:
                 )
                 continue
             participant = chat.chat_id if not chat.is_group else entry.participant
+            if participant == chat.chat_id and chat.is_group:
+                # NOWEB lists the group's own presence beside its members'.
+                continue
             state = chat.participants.get(participant)
             if state is None:
                 state = chat.participants[participant] = ParticipantState()

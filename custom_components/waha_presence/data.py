@@ -47,7 +47,7 @@ class ChatState:
         return sorted(
             participant
             for participant, state in self.participants.items()
-            if state.presence is presence and participant != self.chat_id
+            if state.presence is presence
         )
 
 
