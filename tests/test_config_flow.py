@@ -29,9 +29,11 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 from simulator import WahaSimulator
 
+from .conftest import chat_subentry
 from .const import (
     ACCOUNT_ID,
     ALICE,
+    ALICE_LID,
     API_KEY,
     CAROL,
     FAMILY,
@@ -139,6 +141,38 @@ async def test_full_flow_websocket(hass: HomeAssistant, waha: WahaSimulator) -> 
     assert waha.session(SESSION).config == {"webhooks": [USER_WEBHOOK]}
     entry = result["result"]
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_webhook_url_that_cannot_be_parsed(
+    hass: HomeAssistant, waha: WahaSimulator
+) -> None:
+    """A port out of range or a broken IPv6 host is a form error, input kept."""
+    result = await _to_delivery(hass, waha)
+    path = result["description_placeholders"]["webhook_path"]
+    for url in (f"http://ha.local:81234{path}", f"http://[::1{path}"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: url}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {CONF_WEBHOOK_URL: "invalid_url"}
+
+
+async def test_second_flow_for_the_account_aborts(
+    hass: HomeAssistant, waha: WahaSimulator
+) -> None:
+    """Two dialogs adding the same account: the second one stops, with a reason."""
+    first = await _to_delivery(hass, waha)
+    assert first["step_id"] == "delivery"
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    assert result["step_id"] == "session"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: SESSION}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_in_progress"
 
 
 async def test_no_default_webhook_url(hass: HomeAssistant, waha: WahaSimulator) -> None:
@@ -492,6 +526,47 @@ async def test_track_chat_twice_aborts(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_tracked"
+
+
+async def test_track_contact_again_by_its_lid_aborts(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Alice is tracked by number: her LID is the same person, so it aborts."""
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": ALICE_LID}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_tracked"
+
+
+@pytest.mark.parametrize("tracked", [[chat_subentry(CAROL, "Carol")]])
+async def test_track_contact_by_lid_asks_waha(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A LID WAHA learnt only after setup is still matched to the tracked number."""
+    carol_lid = "333333333333@lid"
+    waha.session(SESSION).contacts[CAROL].lid = carol_lid
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": carol_lid}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_tracked"
+    assert any(r.path.endswith(f"/lids/{carol_lid}") for r in waha.requests)
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_unnamed_lid(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A LID nobody named keeps its id as the name: it is no phone number."""
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "999999999999@lid"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "999999999999@lid"
 
 
 @pytest.mark.parametrize("tracked", [[]])

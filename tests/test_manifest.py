@@ -112,7 +112,13 @@ def test_config_flow_translations() -> None:
     errors = _error_keys(source)
     assert errors <= set(config["error"]) | set(subentry["error"])
     aborts = _literal_args(source, "async_abort", "reason")
-    aborts |= {"already_configured", "reauth_successful", "reconfigure_successful"}
+    # Raised by HA's helpers rather than our calls: async_set_unique_id, the _abort ones.
+    aborts |= {
+        "already_configured",
+        "already_in_progress",
+        "reauth_successful",
+        "reconfigure_successful",
+    }
     assert aborts <= set(config["abort"]) | set(subentry["abort"])
     for section in (config["step"], subentry["step"], STRINGS["options"]["step"]):
         for step in section.values():

@@ -536,6 +536,26 @@ async def test_tracked_by_lid_matches_phone_events(
 
 
 @pytest.mark.parametrize(
+    "tracked",
+    [[chat_subentry(ALICE, "Alice"), chat_subentry(ALICE_LID, "Alice LID")]],
+)
+async def test_contact_tracked_twice_keeps_both_devices(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """Tracked by number and by LID (before the flow refused it): each id its device."""
+    phone = presence_payload(ALICE, "typing")
+    assert await post_event(ha_client, waha, "presence.update", phone) == 200
+    lid = presence_payload(ALICE_LID, "recording")
+    assert await post_event(ha_client, waha, "presence.update", lid) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_PRESENCE).state == "typing"
+    assert hass.states.get("sensor.alice_lid_presence").state == "recording"
+
+
+@pytest.mark.parametrize(
     ("engine", "faded"), [("NOWEB", "online"), ("GOWS", "paused"), ("WEBJS", "paused")]
 )
 async def test_typing_fades_without_refresh(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import probatio
 from yarl import URL
@@ -62,7 +62,10 @@ from .exceptions import (
     WahaNotFoundError,
     WahaSessionNotReadyError,
 )
-from .models import SessionInfo, WahaParseError, is_group, normalize_chat_id
+from .models import SessionInfo, WahaParseError, is_group, is_lid, normalize_chat_id
+
+if TYPE_CHECKING:
+    from .coordinator import WahaCoordinator
 
 CONF_CHAT = "chat"
 CHAT_LIST_LIMIT = 200
@@ -115,8 +118,12 @@ def _webhook_url_error(url: str, webhook_id: str) -> str | None:
     """Return an error key unless `url` is a full URL of this entry's webhook."""
     if not _valid_url(url):
         return "invalid_url"
+    try:
+        path = URL(url).path
+    except ValueError:  # a port out of range, a broken IPv6 host
+        return "invalid_url"
     # HA only answers on its webhook path, and we find our WAHA webhook by the id.
-    if not URL(url).path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
+    if not path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
         return "webhook_url_without_id"
     return None
 
@@ -431,6 +438,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         client: WahaClient = entry.runtime_data.client
+        coordinator = entry.runtime_data.coordinator
         session = entry.data[CONF_SESSION]
         errors: dict[str, str] = {}
         try:
@@ -460,7 +468,11 @@ class ChatSubentryFlow(ConfigSubentryFlow):
                 LOGGER.debug("Checking %s failed: %s", user_input[CONF_CHAT], err)
                 errors["base"] = "cannot_connect"
             if not errors:
-                if any(sub.unique_id == chat_id for sub in entry.subentries.values()):
+                if any(
+                    sub.unique_id == chat_id for sub in entry.subentries.values()
+                ) or await _async_tracked_by_other_id(
+                    coordinator, client, session, chat_id
+                ):
                     return self.async_abort(reason="already_tracked")
                 name = names.get(chat_id) or await _async_contact_name(
                     client, session, chat_id
@@ -474,6 +486,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
             SelectOptionDict(value=chat_id, label=name or chat_id.split("@", 1)[0])
             for chat_id, name in names.items()
             if not any(sub.unique_id == chat_id for sub in entry.subentries.values())
+            and coordinator.tracked_chat_id(chat_id) is None
         ]
         return self.async_show_form(
             step_id="user",
@@ -492,17 +505,34 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         )
 
 
+async def _async_tracked_by_other_id(
+    coordinator: WahaCoordinator, client: WahaClient, session: str, chat_id: str
+) -> bool:
+    """Return True when the contact is tracked already, by its LID or its number."""
+    if coordinator.tracked_chat_id(chat_id) is not None:
+        return True
+    if is_group(chat_id):
+        return False
+    lookup = client.phone_for_lid if is_lid(chat_id) else client.lid_for_phone
+    try:
+        other = await lookup(session, chat_id)
+    except WahaError as err:
+        LOGGER.debug("No other id for %s: %s", chat_id, err)
+        return False
+    return other is not None and coordinator.tracked_chat_id(other) is not None
+
+
 async def _async_contact_name(client: WahaClient, session: str, chat_id: str) -> str:
-    """Return WAHA's name for a chat, falling back to the number."""
-    fallback = chat_id.split("@", 1)[0]
-    if not is_group(chat_id):
-        fallback = f"+{fallback}"
-        try:
-            contact = await client.get_contact(session, chat_id)
-        except WahaError as err:
-            LOGGER.debug("Reading contact %s failed: %s", chat_id, err)
-            contact = None
-        for key in ("name", "pushname", "shortName", "verifiedName"):
-            if contact and isinstance(value := contact.get(key), str) and value:
-                return value
-    return fallback
+    """Return WAHA's name for a chat, falling back to the number (or the LID)."""
+    if is_group(chat_id):
+        return chat_id.split("@", 1)[0]
+    try:
+        contact = await client.get_contact(session, chat_id)
+    except WahaError as err:
+        LOGGER.debug("Reading contact %s failed: %s", chat_id, err)
+        contact = None
+    for key in ("name", "pushname", "shortName", "verifiedName"):
+        if contact and isinstance(value := contact.get(key), str) and value:
+            return value
+    # A LID is no phone number: shown as one, it would mislead.
+    return chat_id if is_lid(chat_id) else "+" + chat_id.split("@", 1)[0]

@@ -312,9 +312,13 @@ class WahaCoordinator:
             except WahaError as err:
                 LOGGER.debug("No other id for %s: %s", chat.chat_id, err)
                 continue
-            if alias and chat.chat_id in self.chats:
+            # A contact tracked twice, by number and by LID, keeps its devices apart.
+            if (
+                alias
+                and chat.chat_id in self.chats
+                and self._aliases.setdefault(alias, chat.chat_id) == chat.chat_id
+            ):
                 chat.alias = alias
-                self._aliases[alias] = chat.chat_id
 
     async def _async_subscribe(self, chat: ChatState) -> None:
         for chat_id in filter(None, (chat.chat_id, chat.alias)):
@@ -682,9 +686,15 @@ class WahaCoordinator:
                 listener(change)
 
     @callback
+    def tracked_chat_id(self, chat_id: str) -> str | None:
+        """Return the id of the tracked chat that `chat_id` is, under either id."""
+        tracked = self._aliases.get(chat_id)
+        return tracked if tracked in self.chats else None
+
+    @callback
     def display_name(self, participant: str) -> str:
         """Return a tracked contact's name, or the id's user part."""
-        if (chat_id := self._aliases.get(participant)) and chat_id in self.chats:
+        if (chat_id := self.tracked_chat_id(participant)) is not None:
             return self.chats[chat_id].name
         return participant.split("@", 1)[0]
 
