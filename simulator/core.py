@@ -320,16 +320,18 @@ class WahaSimulator:
             self.auto_online_seconds, self._auto_offline, session
         )
 
-    def set_own_presence(self, session: SimSession, presence: str) -> None:
+    @staticmethod
+    def set_own_presence(session: SimSession, presence: str) -> None:
         """Set the account's own global presence (explicit online/offline)."""
-        self._cancel_offline(session)
+        # WAHA leaves a pending auto-offline in place: it undoes an explicit online.
         session.presence = presence
 
     @staticmethod
     def _auto_offline(session: SimSession) -> None:
-        """Drop back to offline when the auto-online window ends."""
+        """Drop back to offline when the auto-online window ends, if still online."""
         session.offline_timer = None
-        session.presence = OFFLINE
+        if session.status == WORKING and session.presence == ONLINE:
+            session.presence = OFFLINE
 
     @staticmethod
     def _cancel_offline(session: SimSession) -> None:

@@ -332,8 +332,13 @@ async def test_auto_online(sim: WahaSimulator, api: aiohttp.ClientSession) -> No
     await asyncio.sleep(0.15)
     assert sim.session("default").presence == "offline"
 
+    # An explicit online is kept while no auto-online window is pending...
+    await _post(api, "/api/default/presence", {"presence": "online"})
+    await asyncio.sleep(0.3)
+    assert sim.session("default").presence == "online"
+    # ...but a pending one ends in offline: WAHA does not cancel it.
+    await _post(api, "/api/default/presence", {"presence": "offline"})
     await _post(api, f"/api/default/presence/{ALICE}/subscribe")
     await _post(api, "/api/default/presence", {"presence": "online"})
     await asyncio.sleep(0.3)
-    # An explicit presence cancels the auto-offline.
-    assert sim.session("default").presence == "online"
+    assert sim.session("default").presence == "offline"
