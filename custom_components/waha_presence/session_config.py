@@ -51,9 +51,11 @@ def desired_config(
 def without_our_webhook(config: dict[str, Any], webhook_id: str) -> dict[str, Any]:
     """Return `config` with our webhook removed and everything else kept."""
     result = copy.deepcopy(config)
-    if "webhooks" in result:
+    webhooks = result.get("webhooks") or []
+    # Untouched unless ours is there: a changed config means a PUT, and a restart.
+    if any(_is_ours(item, webhook_id) for item in webhooks):
         result["webhooks"] = [
-            item for item in result["webhooks"] or [] if not _is_ours(item, webhook_id)
+            item for item in webhooks if not _is_ours(item, webhook_id)
         ]
     return result
 
