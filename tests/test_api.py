@@ -135,3 +135,17 @@ async def test_auth_and_connection(waha: WahaSimulator) -> None:
         await waha.stop()
         with pytest.raises(WahaConnectionError, match="Cannot connect to host"):
             await WahaClient(session, url, API_KEY).server_version()
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("http://proxy-user:proxy-secret@waha.local:3000/", "http://waha.local:3000"),
+        ("https://waha.local", "https://waha.local"),
+        ("http://[::1", "http://[::1"),
+    ],
+)
+async def test_public_url_has_no_credentials(url: str, public: str) -> None:
+    """What logs, repairs and device links show carries no proxy password."""
+    async with ClientSession() as session:
+        assert WahaClient(session, url, API_KEY).public_url == public

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
+from yarl import URL
 
 from .exceptions import (
     WahaAuthError,
@@ -49,6 +50,11 @@ class WahaClient:
         """Store the shared aiohttp session and server settings."""
         self._session = session
         self.url = url.rstrip("/")
+        try:
+            # For logs, repairs and links: a proxy's user and password stay out.
+            self.public_url = str(URL(self.url).with_user(None))
+        except ValueError:
+            self.public_url = self.url
         self._api_key = api_key
         self._timeout = ClientTimeout(total=timeout)
 

@@ -96,7 +96,7 @@ async def _async_check_server(client: WahaClient) -> str | None:
     except WahaNotFoundError:
         return "not_waha"
     except WahaError:
-        LOGGER.exception("Unexpected answer from WAHA at %s", client.url)
+        LOGGER.exception("Unexpected answer from WAHA at %s", client.public_url)
         return "unknown"
     return None
 

@@ -491,10 +491,10 @@ class WahaCoordinator:
             if self._was_available is not None:
                 LOGGER.info("WAHA session %s is available again", self.session_name)
         elif not self.reachable:
-            LOGGER.info("WAHA at %s is unreachable", self.client.url)
+            LOGGER.info("WAHA at %s is unreachable", self.client.public_url)
         elif not self.events_flowing:
             LOGGER.info(
-                "Lost the WebSocket to WAHA at %s; reconnecting", self.client.url
+                "Lost the WebSocket to WAHA at %s; reconnecting", self.client.public_url
             )
         else:
             LOGGER.info(
@@ -519,7 +519,7 @@ class WahaCoordinator:
                 translation_placeholders={
                     "session": self.session_name,
                     "status": self.raw_status or "",
-                    "url": self.client.url,
+                    "url": self.client.public_url,
                 },
             )
         elif self.session_status is SessionStatus.WORKING:

@@ -21,7 +21,7 @@ def account_device(coordinator: WahaCoordinator) -> DeviceInfo:
         manufacturer="WhatsApp",
         model=f"WAHA session {coordinator.session_name}",
         model_id=coordinator.engine,
-        configuration_url=coordinator.client.url + "/dashboard",
+        configuration_url=coordinator.client.public_url + "/dashboard",
     )
 
 
