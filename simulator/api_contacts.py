@@ -37,6 +37,13 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_get("/api/{session}/groups/{group_id}/participants/v2", participants)
 
 
+NOWEB_STORE_REQUIRED = (
+    'Enable NOWEB store "config.noweb.store.enabled=True" and '
+    '"config.noweb.store.full_sync=True" when starting a new session. '
+    "Read more: https://waha.devlike.pro/docs/engines/noweb#store"
+)
+
+
 def _query_session(request: web.Request) -> SimSession:
     """Return the WORKING session named by the `session` query parameter."""
     return working_session(request, request.query.get("session", DEFAULT_SESSION))
@@ -45,6 +52,13 @@ def _query_session(request: web.Request) -> SimSession:
 def _path_session(request: web.Request) -> SimSession:
     """Return the WORKING session named in the path."""
     return working_session(request, request.match_info["session"])
+
+
+def _stored(session: SimSession) -> SimSession:
+    """Return the session, or answer 400 as NOWEB's store does when it is off."""
+    if not engines.has_store(session.engine, session.config):
+        raise ApiError(400, nest_error(400, NOWEB_STORE_REQUIRED))
+    return session
 
 
 def _known(session: SimSession, chat_id: str) -> SimContact | None:
@@ -87,7 +101,7 @@ def _contact_reply(session: SimSession, raw_id: str) -> web.Response:
 
 async def get_contact(request: web.Request) -> web.Response:
     """Answer `GET /api/contacts?contactId=&session=` (NOWEB: null if unknown)."""
-    session = _query_session(request)
+    session = _stored(_query_session(request))
     contact_id = request.query.get("contactId")
     if not contact_id:
         raise validation_error(["contactId should not be empty"])
@@ -96,12 +110,14 @@ async def get_contact(request: web.Request) -> web.Response:
 
 async def get_session_contact(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/contacts/{id}` (WAHA ≥2026.3.1)."""
-    return _contact_reply(_path_session(request), request.match_info["contact_id"])
+    return _contact_reply(
+        _stored(_path_session(request)), request.match_info["contact_id"]
+    )
 
 
 async def all_contacts(request: web.Request) -> web.Response:
     """Answer `GET /api/contacts/all` with sorting and paging."""
-    session = _query_session(request)
+    session = _stored(_query_session(request))
     contacts = [c for c in session.contacts.values() if c.on_whatsapp]
     sort_by = request.query.get("sortBy")
     if sort_by in {"id", "name"}:
@@ -150,7 +166,7 @@ def _summary(chat_id: str, name: str | None) -> dict[str, Any]:
 
 async def chats_overview(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/chats/overview?limit=&offset=&ids=`."""
-    session = _path_session(request)
+    session = _stored(_path_session(request))
     chats = [
         _summary(c.id, c.name or c.pushname)
         for c in session.contacts.values()
@@ -174,18 +190,18 @@ def _lid_pairs(session: SimSession) -> list[dict[str, Any]]:
 
 async def list_lids(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/lids?limit=&offset=`."""
-    session = _path_session(request)
+    session = _stored(_path_session(request))
     return reply(_page(request, _lid_pairs(session), 100))
 
 
 async def count_lids(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/lids/count`."""
-    return reply({"count": len(_lid_pairs(_path_session(request)))})
+    return reply({"count": len(_lid_pairs(_stored(_path_session(request))))})
 
 
 async def phone_for_lid(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/lids/{lid}` (422 unless it is a LID)."""
-    session = _path_session(request)
+    session = _stored(_path_session(request))
     lid = normalize_lid(request.match_info["lid"])
     if not lid.endswith("@lid"):
         raise ApiError(422, nest_error(422, "Invalid LID - it must end with @lid"))
@@ -195,7 +211,7 @@ async def phone_for_lid(request: web.Request) -> web.Response:
 
 async def lid_for_phone(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/lids/pn/{phoneNumber}`; a LID is echoed back."""
-    session = _path_session(request)
+    session = _stored(_path_session(request))
     raw = request.match_info["phone"]
     if raw.endswith("@lid"):
         return reply({"lid": raw, "pn": None})

@@ -74,12 +74,10 @@ async def get_all_presences(request: web.Request) -> web.Response:
 
 
 def _cached(session: SimSession, chat_id: str) -> list[dict[str, object]]:
-    """Return the cached presences of a chat, looked up under all its ids."""
-    contact = session.find_contact(chat_id)
-    for key in contact.ids if contact else (chat_id,):
-        if entries := session.presences.get(key):
-            return [engines.read_presence(session.engine, e) for e in entries.values()]
-    return []
+    """Return the cached presences of a chat, under exactly the id asked for."""
+    # Engines key their cache by the jid WhatsApp sent: a LID is not translated.
+    entries = session.presences.get(chat_id) or {}
+    return [engines.read_presence(session.engine, e) for e in entries.values()]
 
 
 async def get_presence(request: web.Request) -> web.Response:

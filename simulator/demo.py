@@ -7,6 +7,7 @@ import itertools
 import logging
 import random
 
+from . import engines
 from .const import OFFLINE, ONLINE, PAUSED, RECORDING, TYPING
 from .core import WahaSimulator
 from .ids import now_s
@@ -26,7 +27,13 @@ FAMILY_MEMBERS = [ALICE, BOB_LID, CAROL]
 
 def seed_demo(sim: WahaSimulator, *, engine: str = "NOWEB") -> None:
     """Create the demo session, its contacts and the Family group."""
-    sim.add_session(DEMO_SESSION, engine=engine, status="WORKING", me=ACCOUNT)
+    sim.add_session(
+        DEMO_SESSION,
+        engine=engine,
+        status="WORKING",
+        me=ACCOUNT,
+        config=engines.store_config(engine),
+    )
     sim.add_contact(DEMO_SESSION, ALICE, name="Alice", lid="111111111111@lid")
     sim.add_contact(DEMO_SESSION, BOB, name="Bob", lid=BOB_LID, reports_as_lid=True)
     sim.add_contact(DEMO_SESSION, CAROL, pushname="Carol", lid="333333333333@lid")

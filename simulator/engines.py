@@ -27,6 +27,22 @@ def emits_presence(
     return not (engine == GOWS and group and not chat_state)
 
 
+def store_config(engine: str) -> dict[str, Any]:
+    """Return a session config with a contact store: NOWEB starts without one."""
+    if engine != NOWEB:
+        return {}
+    return {"noweb": {"store": {"enabled": True, "fullSync": False}}}
+
+
+def has_store(engine: str, config: dict[str, Any]) -> bool:
+    """Return False for NOWEB without its store: no contacts, chats or LIDs then."""
+    if engine != NOWEB:
+        return True
+    noweb = config.get("noweb")
+    store = noweb.get("store") if isinstance(noweb, dict) else None
+    return isinstance(store, dict) and store.get("enabled") is True
+
+
 def read_presence(engine: str, entry: dict[str, Any]) -> dict[str, Any]:
     """Return a cached presence as `GET …/presence/{chatId}` reads it."""
     if engine == WEBJS and entry.get("lastKnownPresence") == PAUSED:

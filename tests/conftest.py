@@ -30,7 +30,7 @@ from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
-from simulator import WahaSimulator
+from simulator import WahaSimulator, engines
 
 from .const import (
     ACCOUNT_ID,
@@ -75,6 +75,7 @@ async def waha(socket_enabled: None, engine: str) -> AsyncGenerator[WahaSimulato
         engine=engine,
         status="WORKING",
         me={"id": ACCOUNT_ID, "pushName": "Home", "lid": ACCOUNT_LID},
+        config=engines.store_config(engine),
     )
     sim.add_contact(SESSION, ALICE, name="Alice", lid=ALICE_LID)
     sim.add_contact(SESSION, BOB, name="Bob", lid=BOB_LID, reports_as_lid=True)

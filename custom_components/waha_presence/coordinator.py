@@ -45,7 +45,7 @@ from .models import (
     parse_chat_presences,
     parse_session_status,
 )
-from .session_config import config_satisfied, desired_config
+from .session_config import config_satisfied, desired_config, store_missing
 
 if TYPE_CHECKING:
     from . import WahaConfigEntry
@@ -165,11 +165,17 @@ class WahaCoordinator:
         while self._expiries:
             self._expiries.popitem()[1]()
         ir.async_delete_issue(self.hass, DOMAIN, self.repair_issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, self.store_issue_id)
 
     @property
     def repair_issue_id(self) -> str:
         """Return the id of this entry's "session needs you" repair."""
         return f"session_login_{self.entry.entry_id}"
+
+    @property
+    def store_issue_id(self) -> str:
+        """Return the id of this entry's "NOWEB store is off" repair."""
+        return f"noweb_store_{self.entry.entry_id}"
 
     # Listeners -----------------------------------------------------------------
 
@@ -470,6 +476,7 @@ class WahaCoordinator:
         self.reachable = True
         self._set_status(session.status, session.raw_status)
         self._update_availability()
+        self._update_store_issue()
         for listener in list(self._session_listeners):
             listener()
 
@@ -504,6 +511,26 @@ class WahaCoordinator:
             )
         self._was_available = available
         self._notify_all()
+
+    @callback
+    def _update_store_issue(self) -> None:
+        """Ask for NOWEB's store while it is off: without it WAHA maps no LIDs."""
+        assert self.session is not None
+        if store_missing(self.session.config, engine=self.engine):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self.store_issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="noweb_store_disabled",
+                translation_placeholders={
+                    "session": self.session_name,
+                    "url": self.client.public_url,
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, self.store_issue_id)
 
     @callback
     def _update_repair_issue(self) -> None:

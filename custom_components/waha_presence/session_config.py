@@ -81,3 +81,12 @@ def config_satisfied(
         webjs = config.get("webjs")
         return isinstance(webjs, dict) and bool(webjs.get("tagsEventsOn"))
     return True
+
+
+def store_missing(config: dict[str, Any], *, engine: str | None) -> bool:
+    """Return True for NOWEB without its store, which WAHA needs for contacts and LIDs."""
+    if engine != "NOWEB":
+        return False
+    noweb = config.get("noweb")
+    store = noweb.get("store") if isinstance(noweb, dict) else None
+    return not (isinstance(store, dict) and store.get("enabled") is True)

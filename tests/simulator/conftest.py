@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from simulator import WahaSimulator
+from simulator import WahaSimulator, engines
 from tests.const import (
     ACCOUNT_ID,
     ACCOUNT_LID,
@@ -40,7 +40,7 @@ async def until(predicate: Callable[[], bool]) -> None:
 
 def populate(sim: WahaSimulator, name: str, engine: str) -> None:
     """Add a WORKING session with Alice, Bob (reported by LID), Carol and Family."""
-    sim.add_session(name, engine=engine, me=ME)
+    sim.add_session(name, engine=engine, me=ME, config=engines.store_config(engine))
     sim.add_contact(name, ALICE, name="Alice", pushname="Ali", lid=ALICE_LID)
     sim.add_contact(name, BOB, name="Bob", lid=BOB_LID, reports_as_lid=True)
     sim.add_contact(name, CAROL, pushname="Carol")
