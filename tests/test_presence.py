@@ -305,6 +305,29 @@ async def test_webjs_turns_tags_events_on_and_reads_per_chat(
     await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "paused")
 
 
+@pytest.mark.parametrize("engine", ["GOWS", "WEBJS"])
+async def test_per_chat_read_asks_for_the_lid_too(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Bob is cached under the LID WhatsApp reports him by: the read asks for it."""
+    # Our delivery is in place already: no PUT restarts the session and its cache.
+    waha.session(SESSION).config = {
+        "webhooks": [build_webhook(config_entry.data[CONF_WEBHOOK_URL], HMAC_KEY)],
+        "webjs": {"tagsEventsOn": True},
+    }
+    waha.session(SESSION).subscriptions.add(BOB_LID)
+    await waha.set_contact_presence(SESSION, BOB, "offline", last_seen=1_700_000_000)
+    assert BOB_LID in waha.session(SESSION).presences
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: hass.states.get(BOB_PRESENCE).state == "offline")
+    reads = [
+        r.path for r in waha.requests if "/presence/" in r.path and r.method == "GET"
+    ]
+    assert f"/api/{SESSION}/presence/{BOB}" in reads
+    assert f"/api/{SESSION}/presence/{BOB_LID}" in reads
+
+
 @pytest.mark.parametrize("engine", ["GOWS"])
 async def test_gows_reads_per_chat(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry

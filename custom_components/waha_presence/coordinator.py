@@ -346,10 +346,14 @@ class WahaCoordinator:
                     self._apply_presences(result, timestamp=None, context=Context())
                 return
 
-        # WEBJS cannot list and GOWS lists garbage: read chat by chat.
+        # WEBJS cannot list and GOWS lists garbage: read chat by chat, under the
+        # other id too, as engines cache a contact under the id WhatsApp used.
         async def read(chat: ChatState) -> None:
-            result = await self.client.get_presence(self.session_name, chat.chat_id)
-            self._apply_presences(result, timestamp=None, context=Context())
+            for chat_id in filter(None, (chat.chat_id, chat.alias)):
+                result = await self.client.get_presence(self.session_name, chat_id)
+                if result.presences:
+                    self._apply_presences(result, timestamp=None, context=Context())
+                    return
 
         await self._bounded(read, chats)
 
