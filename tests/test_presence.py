@@ -496,6 +496,18 @@ async def test_waha_back_with_session_logged_out(
     assert issue_registry.async_get_issue(DOMAIN, f"session_login_{ready.entry_id}")
 
 
+async def test_account_entities_follow_waha_while_logged_out(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Chats are unavailable already; WAHA going away still reaches the account."""
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    status = "sensor.home_session_status"
+    await wait_for(hass, lambda: hass.states.get(status).state == "scan_qr_code")
+    await waha.stop()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await wait_for(hass, lambda: hass.states.get(status).state == STATE_UNAVAILABLE)
+
+
 async def test_last_seen_restored_after_restart(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:

@@ -202,9 +202,13 @@ class WahaCoordinator:
             adder(chat)
 
     @callback
-    def _notify_all(self) -> None:
+    def _notify_session(self) -> None:
         for listener in list(self._session_listeners):
             listener()
+
+    @callback
+    def _notify_all(self) -> None:
+        self._notify_session()
         for listeners in list(self._chat_listeners.values()):
             for chat_listener in list(listeners):
                 chat_listener(None)
@@ -470,7 +474,7 @@ class WahaCoordinator:
     def _set_reachable(self, reachable: bool) -> None:
         if reachable != self.reachable:
             self.reachable = reachable
-            self._update_availability()
+            self._session_changed()
 
     @callback
     def _apply_session(self, session: SessionInfo) -> None:
@@ -479,10 +483,15 @@ class WahaCoordinator:
         # Both before availability is judged: an old status must not count.
         self.reachable = True
         self._set_status(session.status, session.raw_status)
-        self._update_availability()
         self._update_store_issue()
-        for listener in list(self._session_listeners):
-            listener()
+        self._session_changed()
+
+    @callback
+    def _session_changed(self) -> None:
+        """Write every entity when availability flipped, else the account's."""
+        # Account entities follow reachability even while chats stay unavailable.
+        if not self._update_availability():
+            self._notify_session()
 
     @callback
     def _set_status(self, status: SessionStatus, raw_status: str) -> None:
@@ -491,13 +500,13 @@ class WahaCoordinator:
         self.raw_status = raw_status
         if changed:
             self._update_repair_issue()
-            self._update_availability()
 
     @callback
-    def _update_availability(self) -> None:
+    def _update_availability(self) -> bool:
+        """Log and write a change of availability; return True if there was one."""
         available = self.available
         if available == self._was_available:
-            return
+            return False
         if available:
             if self._was_available is not None:
                 LOGGER.info("WAHA session %s is available again", self.session_name)
@@ -515,6 +524,7 @@ class WahaCoordinator:
             )
         self._was_available = available
         self._notify_all()
+        return True
 
     @callback
     def _update_store_issue(self) -> None:
@@ -591,9 +601,8 @@ class WahaCoordinator:
         self._status_events += 1
         was_available = self.available
         self._set_status(payload.status, payload.raw_status)
-        self._set_reachable(True)
-        for listener in list(self._session_listeners):
-            listener()
+        self.reachable = True
+        self._session_changed()
         if self.available and not was_available:
             self.async_schedule_sync(read_state=True)
             # The account's own presence is only in the session object.
