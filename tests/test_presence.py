@@ -16,15 +16,25 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
 from custom_components.waha_presence.session_config import build_webhook
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import CONF_URL, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 from simulator.api_sessions import session_info
 
 from .conftest import chat_subentry
-from .const import ALICE, ALICE_LID, BOB, BOB_LID, CAROL, FAMILY, HMAC_KEY, SESSION
+from .const import (
+    ACCOUNT_ID,
+    ALICE,
+    ALICE_LID,
+    BOB,
+    BOB_LID,
+    CAROL,
+    FAMILY,
+    HMAC_KEY,
+    SESSION,
+)
 from .helpers import post_event, presence_payload, settle, wait_for
 
 ALICE_PRESENCE = "sensor.alice_presence"
@@ -506,6 +516,64 @@ async def test_account_entities_follow_waha_while_logged_out(
     await waha.stop()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
     await wait_for(hass, lambda: hass.states.get(status).state == STATE_UNAVAILABLE)
+
+
+async def test_noweb_store_repair(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """NOWEB without its store maps no LIDs: a repair says so, until it is on."""
+    waha.session(SESSION).config = {}
+    # Behind a proxy with a password: what the repair and the device link show.
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=config_entry.unique_id,
+        data={
+            **config_entry.data,
+            CONF_URL: waha.url.replace("http://", "http://proxy:secret@"),
+        },
+        subentries_data=[chat_subentry(ALICE, "Alice"), chat_subentry(BOB, "Bob")],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    issue_id = f"noweb_store_{entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_key == "noweb_store_disabled"
+    assert issue.translation_placeholders == {"session": SESSION, "url": waha.url}
+    account = device_registry.async_get_device_by_identifier(
+        (DOMAIN, ACCOUNT_ID), entry.entry_id
+    )
+    assert account is not None
+    assert account.configuration_url == f"{waha.url}/dashboard"
+    # Without the store WAHA refuses the LID lookups; nothing breaks.
+    assert coordinator.chats[BOB].alias is None
+
+    waha.session(SESSION).config["noweb"] = {"store": {"enabled": True}}
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await wait_for(
+        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    )
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("engine", ["GOWS", "WEBJS"])
+async def test_no_store_repair_for_other_engines(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Only NOWEB has a store to turn on."""
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"noweb_store_{ready.entry_id}") is None
+    )
 
 
 async def test_last_seen_restored_after_restart(
