@@ -324,6 +324,7 @@ async def test_reauth(
     before = entry.runtime_data
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["url"] == waha.url
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_KEY: "still-wrong"}
     )
@@ -535,6 +536,19 @@ async def test_track_contact_again_by_its_lid_aborts(
     result = await _start_chat_flow(hass, init_integration)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"chat": ALICE_LID}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_tracked"
+
+
+@pytest.mark.parametrize("tracked", [[chat_subentry(ALICE_LID, "Alice")]])
+async def test_track_contact_again_by_its_number_aborts(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Alice is tracked by her LID: her number is the same person, so it aborts."""
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "+31 6 1111 1111"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_tracked"

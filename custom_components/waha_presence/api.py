@@ -27,6 +27,7 @@ from .models import (
     PresenceStatus,
     SessionInfo,
     WahaParseError,
+    is_lid,
     parse_chat_presences,
     parse_me,
     parse_session,
@@ -50,11 +51,7 @@ class WahaClient:
         """Store the shared aiohttp session and server settings."""
         self._session = session
         self.url = url.rstrip("/")
-        try:
-            # For logs, repairs and links: a proxy's user and password stay out.
-            self.public_url = str(URL(self.url).with_user(None))
-        except ValueError:
-            self.public_url = self.url
+        self.public_url = public_url(self.url)
         self._api_key = api_key
         self._timeout = ClientTimeout(total=timeout)
 
@@ -237,6 +234,12 @@ class WahaClient:
         lid = data.get("lid")
         return lid if isinstance(lid, str) and lid else None
 
+    async def other_id(self, name: str, chat_id: str) -> str | None:
+        """Return a contact's LID for its `@c.us` id, or the reverse, when known."""
+        if is_lid(chat_id):
+            return await self.phone_for_lid(name, chat_id)
+        return await self.lid_for_phone(name, chat_id)
+
     async def phone_for_lid(self, name: str, lid: str) -> str | None:
         """Return the `@c.us` id behind a LID, or None when not disclosed."""
         data = _as_dict(
@@ -246,6 +249,14 @@ class WahaClient:
         )
         phone = data.get("pn")
         return phone if isinstance(phone, str) and phone else None
+
+
+def public_url(url: str) -> str:
+    """Return `url` without a user or password: for logs, repairs and links."""
+    try:
+        return str(URL(url).with_user(None)).rstrip("/")
+    except ValueError:
+        return url
 
 
 def _seg(value: str) -> str:

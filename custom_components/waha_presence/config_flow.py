@@ -36,7 +36,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import WahaClient
+from .api import WahaClient, public_url
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -111,19 +111,21 @@ def _default_webhook_url(flow: ConfigFlow, webhook_id: str) -> str:
 
 
 def _valid_url(url: str) -> bool:
-    return url.startswith(("http://", "https://")) and len(url) > len("https://")
+    if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
+        return False
+    try:
+        URL(url)
+    except ValueError:  # a port out of range, a broken IPv6 host
+        return False
+    return True
 
 
 def _webhook_url_error(url: str, webhook_id: str) -> str | None:
     """Return an error key unless `url` is a full URL of this entry's webhook."""
     if not _valid_url(url):
         return "invalid_url"
-    try:
-        path = URL(url).path
-    except ValueError:  # a port out of range, a broken IPv6 host
-        return "invalid_url"
     # HA only answers on its webhook path, and we find our WAHA webhook by the id.
-    if not path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
+    if not URL(url).path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
         return "webhook_url_without_id"
     return None
 
@@ -309,7 +311,7 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 {probatio.Required(CONF_API_KEY): KEY_SELECTOR}
             ),
             errors=errors,
-            description_placeholders={"url": entry.data[CONF_URL]},
+            description_placeholders={"url": public_url(entry.data[CONF_URL])},
         )
 
     async def async_step_reconfigure(
@@ -513,9 +515,8 @@ async def _async_tracked_by_other_id(
         return True
     if is_group(chat_id):
         return False
-    lookup = client.phone_for_lid if is_lid(chat_id) else client.lid_for_phone
     try:
-        other = await lookup(session, chat_id)
+        other = await client.other_id(session, chat_id)
     except WahaError as err:
         LOGGER.debug("No other id for %s: %s", chat_id, err)
         return False

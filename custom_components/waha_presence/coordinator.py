@@ -309,14 +309,7 @@ class WahaCoordinator:
             if chat.alias or is_group(chat.chat_id):
                 continue
             try:
-                if is_lid(chat.chat_id):
-                    alias = await self.client.phone_for_lid(
-                        self.session_name, chat.chat_id
-                    )
-                else:
-                    alias = await self.client.lid_for_phone(
-                        self.session_name, chat.chat_id
-                    )
+                alias = await self.client.other_id(self.session_name, chat.chat_id)
             except WahaConnectionError:
                 raise
             except WahaError as err:
