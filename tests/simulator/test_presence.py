@@ -337,8 +337,10 @@ async def test_auto_online(sim: WahaSimulator, api: aiohttp.ClientSession) -> No
     await asyncio.sleep(0.3)
     assert sim.session("default").presence == "online"
     # ...but a pending one ends in offline: WAHA does not cancel it.
+    sim.auto_online_seconds = 1.0  # room for the three calls on a slow machine
     await _post(api, "/api/default/presence", {"presence": "offline"})
     await _post(api, f"/api/default/presence/{ALICE}/subscribe")
     await _post(api, "/api/default/presence", {"presence": "online"})
-    await asyncio.sleep(0.3)
+    assert sim.session("default").offline_timer is not None
+    await asyncio.sleep(1.2)
     assert sim.session("default").presence == "offline"
