@@ -545,8 +545,13 @@ async def test_track_contact_again_by_its_lid_aborts(
 async def test_track_contact_again_by_its_number_aborts(
     hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """Alice is tracked by her LID: her number is the same person, so it aborts."""
+    """Alice is tracked by her LID: her number is not offered, and typed it aborts."""
     result = await _start_chat_flow(hass, init_integration)
+    values = {
+        o["value"] for o in result["data_schema"].schema["chat"].config["options"]
+    }
+    assert ALICE not in values
+    assert CAROL in values
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"chat": "+31 6 1111 1111"}
     )
