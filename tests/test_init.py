@@ -86,6 +86,28 @@ async def test_unknown_session_retries(
     assert "no session named default" in (config_entry.reason or "")
 
 
+async def test_config_refused_by_waha_is_an_error(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """WAHA validating our config and saying no is no reason to retry."""
+    waha.fail_next(
+        "PUT",
+        f"/api/sessions/{SESSION}",
+        400,
+        {
+            "message": ["config.webhooks.0.url must be a URL address"],
+            "error": "Bad Request",
+            "statusCode": 400,
+        },
+    )
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert "refused the session config" in (config_entry.reason or "")
+    assert "must be a URL address" in (config_entry.reason or "")
+    assert WEBHOOK_ID not in hass.data.get("webhook", {})
+
+
 async def test_wrong_key_starts_reauth(
     hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
 ) -> None:

@@ -10,7 +10,11 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
@@ -30,7 +34,12 @@ from .const import (
 )
 from .coordinator import WahaCoordinator
 from .entity import account_device
-from .exceptions import WahaAuthError, WahaError, WahaNotFoundError
+from .exceptions import (
+    WahaAuthError,
+    WahaBadRequestError,
+    WahaError,
+    WahaNotFoundError,
+)
 from .services import async_setup_services
 from .session_config import build_webhook, without_our_webhook
 from .webhook import WahaWebhook
@@ -114,6 +123,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
             translation_domain=DOMAIN,
             translation_key="session_not_found",
             translation_placeholders={"session": entry.data[CONF_SESSION]},
+        ) from err
+    except WahaBadRequestError as err:
+        # WAHA validated our config and said no: retrying would not change that.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="config_rejected",
+            translation_placeholders={"error": str(err)},
         ) from err
     except WahaError as err:
         raise ConfigEntryNotReady(
