@@ -512,10 +512,22 @@ async def test_track_chat_errors(
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+@pytest.mark.parametrize(
+    ("tracked", "typed"),
+    [
+        ([chat_subentry(ALICE, "Alice")], ALICE),
+        ([chat_subentry(ALICE, "Alice")], ALICE_LID),
+        ([chat_subentry(ALICE_LID, "Alice")], "+31 6 1111 1111"),
+    ],
+    ids=["same-id", "by-lid", "by-number"],
+)
 async def test_track_chat_twice_aborts(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    typed: str,
 ) -> None:
-    """A chat that is tracked already is not offered and aborts when typed."""
+    """A tracked chat, under either of its ids, is not offered and aborts typed."""
     result = await _start_chat_flow(hass, init_integration)
     values = {
         o["value"] for o in result["data_schema"].schema["chat"].config["options"]
@@ -523,37 +535,7 @@ async def test_track_chat_twice_aborts(
     assert ALICE not in values
     assert CAROL in values
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"chat": ALICE}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_tracked"
-
-
-async def test_track_contact_again_by_its_lid_aborts(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
-) -> None:
-    """Alice is tracked by number: her LID is the same person, so it aborts."""
-    result = await _start_chat_flow(hass, init_integration)
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"chat": ALICE_LID}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_tracked"
-
-
-@pytest.mark.parametrize("tracked", [[chat_subentry(ALICE_LID, "Alice")]])
-async def test_track_contact_again_by_its_number_aborts(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
-) -> None:
-    """Alice is tracked by her LID: her number is not offered, and typed it aborts."""
-    result = await _start_chat_flow(hass, init_integration)
-    values = {
-        o["value"] for o in result["data_schema"].schema["chat"].config["options"]
-    }
-    assert ALICE not in values
-    assert CAROL in values
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"chat": "+31 6 1111 1111"}
+        result["flow_id"], {"chat": typed}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_tracked"
