@@ -343,6 +343,23 @@ async def test_reauth(
     assert "update listener" not in caplog.text
 
 
+async def test_reauth_shows_no_proxy_password(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """The dialog names the WAHA it asks about, without the password in its URL."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=config_entry.unique_id,
+        data={
+            **config_entry.data,
+            CONF_URL: waha.url.replace("http://", "http://proxy:secret@"),
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["description_placeholders"]["url"] == waha.url
+
+
 async def test_reconfigure(
     hass: HomeAssistant,
     waha: WahaSimulator,

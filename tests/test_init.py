@@ -14,7 +14,11 @@ from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
@@ -106,6 +110,32 @@ async def test_config_refused_by_waha_is_an_error(
     assert "refused the session config" in (config_entry.reason or "")
     assert "must be a URL address" in (config_entry.reason or "")
     assert WEBHOOK_ID not in hass.data.get("webhook", {})
+
+
+async def test_400_reading_the_session_retries(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A 400 that is not about our config (a proxy, say) is no config error."""
+    waha.fail_next("GET", f"/api/sessions/{SESSION}", 400, {"message": "Bad Request"})
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+@pytest.mark.parametrize("engine", ["NOWEB"])
+async def test_failed_setup_leaves_no_repair(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Setup read the session, raised its repairs, then failed: they go with it."""
+    waha.session(SESSION).config = {}
+    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
 
 
 async def test_wrong_key_starts_reauth(

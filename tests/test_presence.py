@@ -554,7 +554,11 @@ async def test_noweb_store_repair(
     assert account.configuration_url == f"{waha.url}/dashboard"
     # Without the store WAHA refuses the LID lookups; nothing breaks.
     assert coordinator.chats[BOB].alias is None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
     waha.session(SESSION).config["noweb"] = {"store": {"enabled": True}}
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
     await wait_for(

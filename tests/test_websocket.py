@@ -110,6 +110,23 @@ async def test_reconnect_to_logged_out_session(
     assert "is available again" not in caplog.text
 
 
+async def test_reconnect_writes_account_entities_once(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Coming back after a lost event stream is one change: one write each."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    await wait_for(hass, lambda: not runtime.coordinator.available)
+    writes: list[None] = []
+    runtime.coordinator.async_add_session_listener(lambda: writes.append(None))
+    await waha.start(port=port)
+    await wait_for(hass, lambda: runtime.coordinator.available, limit=10)
+    await hass.async_block_till_done()
+    assert len(writes) == 1
+
+
 async def test_refused_key_starts_reauth(
     hass: HomeAssistant,
     waha: WahaSimulator,

@@ -36,7 +36,7 @@ from .coordinator import WahaCoordinator
 from .entity import account_device
 from .exceptions import (
     WahaAuthError,
-    WahaBadRequestError,
+    WahaConfigRejectedError,
     WahaError,
     WahaNotFoundError,
 )
@@ -95,6 +95,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
         if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK
         else None,
     )
+    # Also when setup fails below: its repairs must not outlive the attempt.
+    entry.async_on_unload(coordinator.async_shutdown)
     hook: WahaWebhook | None = None
     websocket: WahaWebSocket | None = None
     if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK:
@@ -124,7 +126,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
             translation_key="session_not_found",
             translation_placeholders={"session": entry.data[CONF_SESSION]},
         ) from err
-    except WahaBadRequestError as err:
+    except WahaConfigRejectedError as err:
         # WAHA validated our config and said no: retrying would not change that.
         raise ConfigEntryError(
             translation_domain=DOMAIN,
@@ -151,7 +153,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_start(subscribe=websocket is None)
-    entry.async_on_unload(coordinator.async_shutdown)
     if websocket is not None:
         websocket.async_start()
         entry.async_on_unload(websocket.async_stop)

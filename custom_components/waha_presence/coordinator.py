@@ -27,6 +27,8 @@ from .const import (
 from .data import ChatState, ParticipantState, PresenceChange
 from .exceptions import (
     WahaAuthError,
+    WahaBadRequestError,
+    WahaConfigRejectedError,
     WahaConnectionError,
     WahaError,
     WahaNotSupportedError,
@@ -348,7 +350,7 @@ class WahaCoordinator:
         async def read(chat: ChatState) -> None:
             for chat_id in filter(None, (chat.chat_id, chat.alias)):
                 result = await self.client.get_presence(self.session_name, chat_id)
-                if result.presences:
+                if any(entry.presence for entry in result.presences):
                     self._apply_presences(result, timestamp=None, context=Context())
                     return
 
@@ -430,15 +432,18 @@ class WahaCoordinator:
             "Updating the config of WAHA session %s; WAHA restarts it",
             self.session_name,
         )
-        await self.client.update_session_config(
-            self.session_name,
-            desired_config(
-                self.session.config,
-                webhook_id=self.entry.data[CONF_WEBHOOK_ID],
-                webhook=self._webhook,
-                engine=self.engine,
-            ),
-        )
+        try:
+            await self.client.update_session_config(
+                self.session_name,
+                desired_config(
+                    self.session.config,
+                    webhook_id=self.entry.data[CONF_WEBHOOK_ID],
+                    webhook=self._webhook,
+                    engine=self.engine,
+                ),
+            )
+        except WahaBadRequestError as err:
+            raise WahaConfigRejectedError(err.detail) from err
         # Only a PUT WAHA accepted counts: a failed one is tried again next poll.
         self._config_put = True
         self._apply_session(await self._async_fetch_session())
@@ -450,10 +455,11 @@ class WahaCoordinator:
         await self._async_poll_session()
 
     async def async_resync(self) -> None:
-        """Catch up after a (re)connect: read the session, then take events again."""
+        """Catch up after a (re)connect: read the session, then subscribe once."""
+        # Marked without a write: the session read judges availability once, on
+        # the status WAHA gives now rather than the one from before the outage.
+        self.events_flowing = True
         await self._async_poll_session(sync=False)
-        # Not before: availability must be judged on the session's status now.
-        self.async_set_events_flowing(True)
         self.async_schedule_sync(read_state=True)
 
     @callback

@@ -47,5 +47,9 @@ class WahaBadRequestError(WahaError):
         self.detail = detail
 
 
+class WahaConfigRejectedError(WahaBadRequestError):
+    """WAHA refused (400) the session config we sent it."""
+
+
 class WahaResponseError(WahaError):
     """WAHA answered with something we did not expect."""
