@@ -51,15 +51,19 @@ async def _start(hass: HomeAssistant) -> dict[str, Any]:
     )
 
 
-async def _to_delivery(hass: HomeAssistant, waha: WahaSimulator) -> dict[str, Any]:
+async def _chose_session(hass: HomeAssistant, waha: WahaSimulator) -> dict[str, Any]:
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
     )
     assert result["step_id"] == "session"
-    result = await hass.config_entries.flow.async_configure(
+    return await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SESSION: SESSION}
     )
+
+
+async def _to_delivery(hass: HomeAssistant, waha: WahaSimulator) -> dict[str, Any]:
+    result = await _chose_session(hass, waha)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "delivery"
     return result
@@ -161,16 +165,8 @@ async def test_second_flow_for_the_account_aborts(
     hass: HomeAssistant, waha: WahaSimulator
 ) -> None:
     """Two dialogs adding the same account: the second one stops, with a reason."""
-    first = await _to_delivery(hass, waha)
-    assert first["step_id"] == "delivery"
-    result = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
-    )
-    assert result["step_id"] == "session"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SESSION: SESSION}
-    )
+    await _to_delivery(hass, waha)
+    result = await _chose_session(hass, waha)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_in_progress"
 
