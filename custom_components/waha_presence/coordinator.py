@@ -379,7 +379,9 @@ class WahaCoordinator:
             )
         return session
 
-    async def _async_poll_session(self, *, sync: bool = True) -> None:
+    async def _async_poll_session(
+        self, *, sync: bool = True, reconnected: bool = False
+    ) -> None:
         try:
             session = await self._async_fetch_session()
         except WahaAuthError:
@@ -390,6 +392,11 @@ class WahaCoordinator:
             LOGGER.debug("Session poll failed: %s", err)
             self._set_reachable(False)
             return
+        finally:
+            # A new event stream counts from WAHA's answer on, not before: the
+            # status from before the outage must not make entities available.
+            if reconnected:
+                self.events_flowing = True
         was_available = self.available
         self._apply_session(session)
         if not self._config_satisfied():
@@ -456,10 +463,7 @@ class WahaCoordinator:
 
     async def async_resync(self) -> None:
         """Catch up after a (re)connect: read the session, then subscribe once."""
-        # Marked without a write: the session read judges availability once, on
-        # the status WAHA gives now rather than the one from before the outage.
-        self.events_flowing = True
-        await self._async_poll_session(sync=False)
+        await self._async_poll_session(sync=False, reconnected=True)
         self.async_schedule_sync(read_state=True)
 
     @callback
