@@ -161,3 +161,35 @@ async def test_group_participants(api: aiohttp.ClientSession) -> None:
     ]
     status, _ = await _get(api, "/api/default/groups/1@g.us/participants/v2")
     assert status == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/contacts?contactId={ALICE}&session=default",
+        "/api/contacts/all?session=default",
+        f"/api/default/contacts/{ALICE}",
+        "/api/default/chats/overview",
+        "/api/default/lids",
+        "/api/default/lids/count",
+        f"/api/default/lids/{BOB_LID}",
+        "/api/default/lids/pn/31611111111",
+    ],
+)
+async def test_noweb_without_store_is_400(
+    sim: WahaSimulator, api: aiohttp.ClientSession, path: str
+) -> None:
+    """NOWEB knows no contacts, chats or LIDs without its store, as WAHA's 400 says."""
+    async with api.get(path) as response:
+        assert response.status == 200
+    sim.session("default").config = {"noweb": {"store": {"enabled": False}}}
+    async with api.get(path) as response:
+        assert response.status == 400
+        body = await response.json()
+    assert "config.noweb.store.enabled=True" in body["message"]
+    # WEBJS has no such store: the same call still answers.
+    webjs_path = path.replace("session=default", "session=webjs").replace(
+        "/api/default/", "/api/webjs/"
+    )
+    async with api.get(webjs_path) as response:
+        assert response.status == 200

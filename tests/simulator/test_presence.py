@@ -344,3 +344,15 @@ async def test_auto_online(sim: WahaSimulator, api: aiohttp.ClientSession) -> No
     assert sim.session("default").offline_timer is not None
     await asyncio.sleep(1.2)
     assert sim.session("default").presence == "offline"
+
+
+async def test_one_presence_read_takes_the_exact_id(
+    sim: WahaSimulator, api: aiohttp.ClientSession
+) -> None:
+    """Engines cache a contact under the id WhatsApp used: no LID translation."""
+    await sim.set_contact_presence("gows", BOB, "offline", last_seen=1_700_000_000)
+    async with api.get(f"/api/gows/presence/{BOB}") as response:
+        assert (await response.json())["presences"] == []
+    async with api.get(f"/api/gows/presence/{BOB_LID}") as response:
+        presences = (await response.json())["presences"]
+    assert [p["lastKnownPresence"] for p in presences] == ["offline"]
