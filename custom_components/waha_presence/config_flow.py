@@ -110,22 +110,16 @@ def _default_webhook_url(flow: ConfigFlow, webhook_id: str) -> str:
         return ""
 
 
-def _valid_url(url: str) -> bool:
-    if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
-        return False
-    try:
-        URL(url)
-    except ValueError:  # a port out of range, a broken IPv6 host
-        return False
-    return True
-
-
 def _webhook_url_error(url: str, webhook_id: str) -> str | None:
     """Return an error key unless `url` is a full URL of this entry's webhook."""
-    if not _valid_url(url):
+    if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
+        return "invalid_url"
+    try:
+        path = URL(url).path
+    except ValueError:  # a port out of range, a broken IPv6 host
         return "invalid_url"
     # HA only answers on its webhook path, and we find our WAHA webhook by the id.
-    if not URL(url).path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
+    if not path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
         return "webhook_url_without_id"
     return None
 
@@ -443,6 +437,13 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         coordinator = entry.runtime_data.coordinator
         session = entry.data[CONF_SESSION]
         errors: dict[str, str] = {}
+
+        def tracked(chat_id: str) -> bool:
+            # The subentries too: a chat added a moment ago may not be mirrored yet.
+            return coordinator.tracked_chat_id(chat_id) is not None or any(
+                sub.unique_id == chat_id for sub in entry.subentries.values()
+            )
+
         try:
             chats = await client.chats_overview(session, limit=CHAT_LIST_LIMIT)
         except WahaError as err:
@@ -470,9 +471,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
                 LOGGER.debug("Checking %s failed: %s", user_input[CONF_CHAT], err)
                 errors["base"] = "cannot_connect"
             if not errors:
-                if any(
-                    sub.unique_id == chat_id for sub in entry.subentries.values()
-                ) or await _async_tracked_by_other_id(
+                if tracked(chat_id) or await _async_other_id_tracked(
                     coordinator, client, session, chat_id
                 ):
                     return self.async_abort(reason="already_tracked")
@@ -487,8 +486,7 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         options = [
             SelectOptionDict(value=chat_id, label=name or chat_id.split("@", 1)[0])
             for chat_id, name in names.items()
-            if not any(sub.unique_id == chat_id for sub in entry.subentries.values())
-            and coordinator.tracked_chat_id(chat_id) is None
+            if not tracked(chat_id)
         ]
         return self.async_show_form(
             step_id="user",
@@ -507,12 +505,10 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         )
 
 
-async def _async_tracked_by_other_id(
+async def _async_other_id_tracked(
     coordinator: WahaCoordinator, client: WahaClient, session: str, chat_id: str
 ) -> bool:
-    """Return True when the contact is tracked already, by its LID or its number."""
-    if coordinator.tracked_chat_id(chat_id) is not None:
-        return True
+    """Return True when WAHA names the contact's other id, and that one is tracked."""
     if is_group(chat_id):
         return False
     try:
