@@ -120,15 +120,18 @@ async def test_lid_aliased_events(
 
 
 @pytest.fixture
-def lid_unknown(ready: MockConfigEntry) -> MockConfigEntry:
-    """Forget that Alice's LID is hers, as before WAHA first reports it."""
-    coordinator = ready.runtime_data.coordinator
-    coordinator._aliases.pop(ALICE_LID)
-    coordinator.chats[ALICE].alias = None
-    return ready
+def lid_unknown(waha: WahaSimulator) -> None:
+    """Set up while WAHA does not know Alice's LID yet, as before it first reports it."""
+    waha.fail_next(
+        "GET",
+        f"/api/{SESSION}/lids/pn/{ALICE.split('@', 1)[0]}",
+        200,
+        {"lid": None, "pn": ALICE},
+        count=1000,
+    )
 
 
-@pytest.mark.usefixtures("lid_unknown")
+@pytest.mark.usefixtures("lid_unknown", "ready")
 async def test_unknown_lid_learned_lazily(
     hass: HomeAssistant, waha: WahaSimulator, ha_client: TestClient
 ) -> None:
@@ -151,7 +154,7 @@ async def test_unknown_lid_learned_lazily(
     assert len([r for r in waha.requests if r.path == lookups[0].path]) == 1
 
 
-@pytest.mark.usefixtures("lid_unknown")
+@pytest.mark.usefixtures("lid_unknown", "ready")
 async def test_lid_lookup_retried_after_waha_error(
     hass: HomeAssistant, waha: WahaSimulator, ha_client: TestClient
 ) -> None:
@@ -802,7 +805,7 @@ async def test_late_poll_answer_keeps_newer_status_event(
     assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("lid_unknown")
+@pytest.mark.usefixtures("lid_unknown", "ready")
 async def test_events_wait_for_their_lid_lookup(
     hass: HomeAssistant, waha: WahaSimulator, ha_client: TestClient
 ) -> None:

@@ -434,7 +434,7 @@ async def test_waha_times_out(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """A WAHA that does not answer in time is named as such."""
-    ready.runtime_data.client._timeout = ClientTimeout(total=0.05)
+    ready.runtime_data.client.timeout = 0.05
     waha.delay_next("POST", START_PATH, 1.0)
     with pytest.raises(HomeAssistantError) as exc_info:
         await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE)

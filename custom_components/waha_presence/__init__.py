@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from aiohttp import ClientSession
+
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
@@ -32,7 +30,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import WahaCoordinator
+from .coordinator import WahaConfigEntry, WahaCoordinator, WahaRuntimeData
 from .entity import account_device
 from .exceptions import (
     WahaAuthError,
@@ -52,22 +50,6 @@ PLATFORMS = [
     Platform.SENSOR,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-
-
-@dataclass(slots=True)
-class WahaRuntimeData:
-    """Everything one loaded entry needs at runtime."""
-
-    client: WahaClient
-    coordinator: WahaCoordinator
-    webhook: WahaWebhook | None
-    websocket: WahaWebSocket | None
-    # The entry data this setup used: a change to it (reauth, reconfigure) reloads.
-    data: dict[str, Any] = field(default_factory=dict)
-    typing_stops: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-
-
-type WahaConfigEntry = ConfigEntry[WahaRuntimeData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -97,22 +79,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     )
     # Also when setup fails below: its repairs must not outlive the attempt.
     entry.async_on_unload(coordinator.async_shutdown)
-    hook: WahaWebhook | None = None
-    websocket: WahaWebSocket | None = None
-    if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK:
-        hook = WahaWebhook(
-            hass, entry.data[CONF_WEBHOOK_ID], entry.data[CONF_HMAC_KEY], entry.title
-        )
-        hook.coordinator = coordinator
-        hook.async_register()
-        entry.async_on_unload(hook.async_unregister)
-    else:
-        websocket = WahaWebSocket(
-            hass,
-            session,
-            ws_url(client.url, entry.data[CONF_API_KEY], coordinator.session_name),
-            coordinator,
-        )
+    hook, websocket = _delivery(hass, entry, coordinator, session)
     try:
         await coordinator.async_initialize()
         await coordinator.async_ensure_config()
@@ -155,9 +122,47 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     coordinator.async_start(subscribe=websocket is None)
     if websocket is not None:
         websocket.async_start()
-        entry.async_on_unload(websocket.async_stop)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
+
+
+def _delivery(
+    hass: HomeAssistant,
+    entry: WahaConfigEntry,
+    coordinator: WahaCoordinator,
+    session: ClientSession,
+) -> tuple[WahaWebhook | None, WahaWebSocket | None]:
+    """
+    Wire the entry's event delivery to the coordinator.
+
+    The webhook accepts events at once, so that the status events WAHA sends after
+    our config PUT are not lost; the WebSocket opens once the entities exist.
+    """
+    if entry.data[CONF_DELIVERY] == DELIVERY_WEBHOOK:
+        hook = WahaWebhook(
+            hass,
+            entry.data[CONF_WEBHOOK_ID],
+            entry.data[CONF_HMAC_KEY],
+            entry.title,
+            on_event=coordinator.async_handle_event,
+        )
+        hook.async_register()
+        entry.async_on_unload(hook.async_unregister)
+        return hook, None
+    websocket = WahaWebSocket(
+        hass,
+        entry,
+        session,
+        ws_url(
+            coordinator.client.url, entry.data[CONF_API_KEY], coordinator.session_name
+        ),
+        on_event=coordinator.async_handle_event,
+        on_connected=coordinator.async_resync,
+        on_disconnected=lambda: coordinator.async_set_events_flowing(False),
+        on_auth_failed=lambda: entry.async_start_reauth(hass),
+    )
+    entry.async_on_unload(websocket.async_stop)
+    return None, websocket
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> None:

@@ -53,7 +53,8 @@ class WahaClient:
         self.url = url.rstrip("/")
         self.public_url = public_url(self.url)
         self._api_key = api_key
-        self._timeout = ClientTimeout(total=timeout)
+        # Seconds one request may take, the answer included.
+        self.timeout = timeout
 
     async def _request(
         self,
@@ -72,7 +73,7 @@ class WahaClient:
                 params=params,
                 json=body,
                 headers={"X-Api-Key": self._api_key, "Accept": "application/json"},
-                timeout=self._timeout,
+                timeout=ClientTimeout(total=self.timeout),
             ) as response:
                 raw = await response.read()
                 status = response.status

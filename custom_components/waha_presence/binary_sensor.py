@@ -12,9 +12,9 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import WahaConfigEntry
-from .data import ChatState, PresenceChange
+from .coordinator import WahaConfigEntry
 from .entity import WahaChatEntity
+from .presence import ChatState, PresenceChange
 
 PARALLEL_UPDATES = 0
 

@@ -1,34 +1,29 @@
-"""Per-entry state: session status, tracked chats and their presence."""
+"""Wiring of one entry: tracked chats, subscriptions, and routing changes to entities."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 
+from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
     CONF_CHAT_NAME,
     DOMAIN,
-    EVENT_PRESENCE_UPDATE,
-    EVENT_SESSION_STATUS,
     INITIAL_READ_CONCURRENCY,
     LOGGER,
     SUBENTRY_CHAT,
 )
-from .data import ChatState, ParticipantState, PresenceChange
+from .engines import lists_all_presences
 from .exceptions import (
-    WahaAuthError,
-    WahaBadRequestError,
-    WahaConfigRejectedError,
     WahaConnectionError,
     WahaError,
     WahaNotSupportedError,
@@ -37,36 +32,55 @@ from .exceptions import (
 )
 from .models import (
     ChatPresences,
+    PresenceEvent,
     PresenceStatus,
     SessionInfo,
     SessionStatus,
+    StatusEvent,
     WahaEvent,
-    WahaParseError,
-    is_group,
-    is_lid,
-    parse_chat_presences,
-    parse_session_status,
 )
-from .session_config import config_satisfied, desired_config, store_missing
+from .presence import Applied, ChatState, PresenceChange, PresenceTracker
+from .session import SessionMonitor
 
 if TYPE_CHECKING:
-    from . import WahaConfigEntry
-    from .api import WahaClient
+    from .webhook import WahaWebhook
+    from .websocket import WahaWebSocket
 
-type ChatListener = Callable[[PresenceChange | None], None]
-type ChatAdder = Callable[[ChatState], None]
-
-STATUS_POLL_INTERVAL = timedelta(seconds=60)
 # WhatsApp clients hide a typing indicator that is not refreshed within ~25 s.
 CHAT_STATE_TIMEOUT_SECONDS = 30
-SEEN_EVENT_IDS = 4096
-LID_PENDING_EVENTS = 32
-# Engines whose `GET /presence` lists every cached presence in one call.
-LIST_ENGINES = frozenset({"NOWEB", "WPP"})
+
+
+@dataclass(slots=True)
+class WahaRuntimeData:
+    """Everything one loaded entry needs at runtime."""
+
+    client: WahaClient
+    coordinator: WahaCoordinator
+    webhook: WahaWebhook | None
+    websocket: WahaWebSocket | None
+    # The entry data this setup used: a change to it (reauth, reconfigure) reloads.
+    data: dict[str, Any] = field(default_factory=dict)
+    typing_stops: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+
+type WahaConfigEntry = ConfigEntry[WahaRuntimeData]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUpdate:
+    """The changes one WAHA event (or cache read, or fade) made to one chat."""
+
+    changes: tuple[PresenceChange, ...]
+    # One context per event: every state it changes shares it.
+    context: Context
+
+
+type ChatListener = Callable[[ChatUpdate | None], None]
+type ChatAdder = Callable[[ChatState], None]
 
 
 class WahaCoordinator:
-    """Owns one WAHA session's state and keeps presence subscriptions alive."""
+    """Connects one WAHA session to the tracker, the monitor and the entities."""
 
     def __init__(
         self,
@@ -85,101 +99,125 @@ class WahaCoordinator:
         self.session_name = session_name
         self.account_id = account_id
         self.resubscribe_interval = resubscribe_interval
-        self._webhook = webhook
-        self._config_put = False
-        self._config_warned = False
-        self._status_ts = 0
-        self._status_events = 0
-        self.session: SessionInfo | None = None
         self.account_device_id = ""
-        self.session_status = SessionStatus.UNKNOWN
-        self.raw_status: str | None = None
-        self.reachable = True
-        # False while the WebSocket that brings our events is down.
-        self.events_flowing = True
-        self.chats: dict[str, ChatState] = {}
-        self._aliases: dict[str, str] = {}
-        # LIDs that are no tracked contact, and events waiting on a lookup.
-        self._lids_asked: set[str] = set()
-        self._lids_pending: dict[str, list[tuple[ChatPresences, int, Context]]] = {}
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.tracker = PresenceTracker()
+        self.monitor = SessionMonitor(
+            hass,
+            entry,
+            client,
+            session_name,
+            webhook_id=entry.data[CONF_WEBHOOK_ID],
+            webhook=webhook,
+            on_change=self._session_changed,
+            on_available=lambda: self.async_schedule_sync(read_state=True),
+        )
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
         self._chat_adders: list[ChatAdder] = []
-        self._expiries: dict[tuple[str, str], CALLBACK_TYPE] = {}
-        self._unsubs: list[CALLBACK_TYPE] = []
-        self._was_available: bool | None = None
+        self._fades: dict[tuple[str, str], CALLBACK_TYPE] = {}
+        self._unsub_timer: CALLBACK_TYPE | None = None
         self._sync_lock = asyncio.Lock()
+
+    # What entities read ------------------------------------------------------------
+
+    @property
+    def chats(self) -> dict[str, ChatState]:
+        """Return the tracked chats by id."""
+        return self.tracker.chats
 
     @property
     def available(self) -> bool:
         """Return True while WAHA answers and the session is WORKING."""
-        return (
-            self.reachable
-            and self.events_flowing
-            and self.session_status is SessionStatus.WORKING
-        )
+        return self.monitor.available
+
+    @property
+    def reachable(self) -> bool:
+        """Return True while WAHA answers."""
+        return self.monitor.reachable
+
+    @property
+    def session(self) -> SessionInfo | None:
+        """Return WAHA's last answer about the session."""
+        return self.monitor.session
+
+    @property
+    def session_status(self) -> SessionStatus:
+        """Return the session's status."""
+        return self.monitor.status
+
+    @property
+    def raw_status(self) -> str | None:
+        """Return the session's status exactly as WAHA gave it."""
+        return self.monitor.raw_status
 
     @property
     def engine(self) -> str | None:
         """Return the session's engine, when known."""
-        return self.session.engine if self.session else None
+        return self.monitor.engine
 
     @property
     def account_presence(self) -> PresenceStatus | None:
         """Return the account's own last-set presence."""
-        return self.session.presence if self.session else None
+        return self.monitor.account_presence
+
+    def tracked_chat_id(self, chat_id: str) -> str | None:
+        """Return the id of the tracked chat that `chat_id` is, under either id."""
+        return self.tracker.tracked_chat_id(chat_id)
+
+    def display_name(self, participant: str) -> str:
+        """Return a tracked contact's name, or the id's user part."""
+        return self.tracker.display_name(participant)
+
+    # Lifecycle -----------------------------------------------------------------------
 
     async def async_initialize(self) -> None:
-        """Read the session once; errors propagate to setup."""
-        self._apply_session(await self._async_fetch_session())
+        """Read the session once and mirror the subentries; errors go to setup."""
+        await self.monitor.async_initialize()
         self.async_sync_chats()
+
+    async def async_ensure_config(self) -> None:
+        """Put our delivery into the session config when it is missing."""
+        await self.monitor.async_ensure_config()
 
     @callback
     def async_start(self, *, subscribe: bool) -> None:
         """Start subscription upkeep and the session watchdog."""
-        self._unsubs.append(
-            async_track_time_interval(
-                self.hass,
-                self._async_resubscribe_timer,
-                self.resubscribe_interval,
-                name=f"{DOMAIN} resubscribe",
-                cancel_on_shutdown=True,
-            )
+        self._unsub_timer = async_track_time_interval(
+            self.hass,
+            self._async_resubscribe_timer,
+            self.resubscribe_interval,
+            name=f"{DOMAIN} resubscribe",
+            cancel_on_shutdown=True,
         )
-        self._unsubs.append(
-            async_track_time_interval(
-                self.hass,
-                self._async_watchdog,
-                STATUS_POLL_INTERVAL,
-                name=f"{DOMAIN} session watchdog",
-                cancel_on_shutdown=True,
-            )
-        )
+        self.monitor.async_start()
         if subscribe:
             self.async_schedule_sync(read_state=True)
 
     @callback
     def async_shutdown(self) -> None:
-        """Stop timers and drop our repair; pending background tasks end with the entry."""
-        while self._unsubs:
-            self._unsubs.pop()()
-        while self._expiries:
-            self._expiries.popitem()[1]()
-        ir.async_delete_issue(self.hass, DOMAIN, self.repair_issue_id)
-        ir.async_delete_issue(self.hass, DOMAIN, self.store_issue_id)
+        """Stop timers and drop our repairs; background tasks end with the entry."""
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+        while self._fades:
+            self._fades.popitem()[1]()
+        self.monitor.async_shutdown()
 
-    @property
-    def repair_issue_id(self) -> str:
-        """Return the id of this entry's "session needs you" repair."""
-        return f"session_login_{self.entry.entry_id}"
+    async def async_refresh_session(self) -> None:
+        """Re-read the session now (after an action)."""
+        await self.monitor.async_poll()
 
-    @property
-    def store_issue_id(self) -> str:
-        """Return the id of this entry's "NOWEB store is off" repair."""
-        return f"noweb_store_{self.entry.entry_id}"
+    async def async_resync(self) -> None:
+        """Catch up after a (re)connect: read the session, then subscribe once."""
+        await self.monitor.async_poll(reconnected=True)
+        self.async_schedule_sync(read_state=True)
 
-    # Listeners -----------------------------------------------------------------
+    @callback
+    def async_set_events_flowing(self, flowing: bool) -> None:
+        """Record whether the event stream (WebSocket) is connected."""
+        self.monitor.set_events_flowing(flowing)
+
+    # Listeners -----------------------------------------------------------------------
 
     @callback
     def async_add_chat_listener(
@@ -204,18 +242,16 @@ class WahaCoordinator:
             adder(chat)
 
     @callback
-    def _notify_session(self) -> None:
+    def _session_changed(self, availability_flipped: bool) -> None:
+        """Write the account's entities, and every chat's when availability flipped."""
         for listener in list(self._session_listeners):
             listener()
+        if availability_flipped:
+            for listeners in list(self._chat_listeners.values()):
+                for chat_listener in list(listeners):
+                    chat_listener(None)
 
-    @callback
-    def _notify_all(self) -> None:
-        self._notify_session()
-        for listeners in list(self._chat_listeners.values()):
-            for chat_listener in list(listeners):
-                chat_listener(None)
-
-    # Tracked chats -------------------------------------------------------------
+    # Tracked chats -------------------------------------------------------------------
 
     @callback
     def async_sync_chats(self) -> list[ChatState]:
@@ -226,28 +262,21 @@ class WahaCoordinator:
             if subentry.subentry_type == SUBENTRY_CHAT
         }
         for chat_id in set(self.chats) - set(wanted):
-            chat = self.chats.pop(chat_id)
-            self._aliases = {
-                alias: target
-                for alias, target in self._aliases.items()
-                if target != chat_id
-            }
-            self._chat_listeners.pop(chat.chat_id, None)
+            self.tracker.untrack(chat_id)
+            self._chat_listeners.pop(chat_id, None)
             # A fade still pending would reach the chat's next entities if re-added.
-            for key in [key for key in self._expiries if key[0] == chat_id]:
-                self._expiries.pop(key)()
-        added: list[ChatState] = []
-        for chat_id, subentry in wanted.items():
-            if chat_id in self.chats:
-                continue
-            chat = ChatState(
-                chat_id=chat_id,
-                name=subentry.data.get(CONF_CHAT_NAME) or subentry.title,
-                subentry_id=subentry.subentry_id,
+            for key in [key for key in self._fades if key[0] == chat_id]:
+                self._fades.pop(key)()
+        added = [
+            self.tracker.track(
+                chat_id,
+                subentry.data.get(CONF_CHAT_NAME) or subentry.title,
+                subentry.subentry_id,
             )
-            self.chats[chat_id] = chat
-            self._aliases[chat_id] = chat_id
-            added.append(chat)
+            for chat_id, subentry in wanted.items()
+            if chat_id not in self.chats
+        ]
+        for chat in added:
             for adder in self._chat_adders:
                 adder(chat)
         return added
@@ -258,7 +287,7 @@ class WahaCoordinator:
         if added := self.async_sync_chats():
             self.async_schedule_sync(read_state=True, only=added)
 
-    # Subscriptions ---------------------------------------------------------------
+    # Subscriptions and initial reads -------------------------------------------------
 
     @callback
     def async_schedule_sync(
@@ -271,6 +300,10 @@ class WahaCoordinator:
             f"{DOMAIN} subscribe {self.session_name}",
         )
 
+    @callback
+    def _async_resubscribe_timer(self, _now: datetime) -> None:
+        self.async_schedule_sync(read_state=False)
+
     async def _async_sync(
         self, *, read_state: bool, only: list[ChatState] | None = None
     ) -> None:
@@ -279,7 +312,7 @@ class WahaCoordinator:
         chats = list(self.chats.values()) if only is None else only
         async with self._sync_lock:
             try:
-                await self._async_resolve_lids(chats)
+                await self._async_resolve_aliases(chats)
                 await self._bounded(self._async_subscribe, chats)
                 if read_state:
                     await self._async_read_state(chats)
@@ -305,10 +338,10 @@ class WahaCoordinator:
 
         await asyncio.gather(*(run(chat) for chat in chats))
 
-    async def _async_resolve_lids(self, chats: list[ChatState]) -> None:
+    async def _async_resolve_aliases(self, chats: list[ChatState]) -> None:
         """Learn each contact's other id: WAHA reports either in events."""
         for chat in chats:
-            if chat.alias or is_group(chat.chat_id):
+            if chat.alias or chat.is_group:
                 continue
             try:
                 alias = await self.client.other_id(self.session_name, chat.chat_id)
@@ -317,13 +350,8 @@ class WahaCoordinator:
             except WahaError as err:
                 LOGGER.debug("No other id for %s: %s", chat.chat_id, err)
                 continue
-            # A contact tracked twice, by number and by LID, keeps its devices apart.
-            if (
-                alias
-                and chat.chat_id in self.chats
-                and self._aliases.setdefault(alias, chat.chat_id) == chat.chat_id
-            ):
-                chat.alias = alias
+            if alias:
+                self.tracker.learn_alias(chat.chat_id, alias)
 
     async def _async_subscribe(self, chat: ChatState) -> None:
         for chat_id in filter(None, (chat.chat_id, chat.alias)):
@@ -335,455 +363,108 @@ class WahaCoordinator:
                 LOGGER.debug("Subscribing to %s failed: %s", chat_id, err)
 
     async def _async_read_state(self, chats: list[ChatState]) -> None:
-        if self.engine in LIST_ENGINES:
+        if lists_all_presences(self.engine):
             try:
-                results = await self.client.get_all_presences(self.session_name)
+                reports = await self.client.get_all_presences(self.session_name)
             except WahaNotSupportedError:
-                results = None
-            if results is not None:
-                for result in results:
-                    self._apply_presences(result, timestamp=None, context=Context())
+                reports = None
+            if reports is not None:
+                for report in reports:
+                    self._apply(report, None)
                 return
 
-        # WEBJS cannot list and GOWS lists garbage: read chat by chat, under the
-        # other id too, as engines cache a contact under the id WhatsApp used.
         async def read(chat: ChatState) -> None:
+            # Engines cache a contact under the id WhatsApp used: try both.
             for chat_id in filter(None, (chat.chat_id, chat.alias)):
-                result = await self.client.get_presence(self.session_name, chat_id)
-                if any(entry.presence for entry in result.presences):
-                    self._apply_presences(result, timestamp=None, context=Context())
+                report = await self.client.get_presence(self.session_name, chat_id)
+                if any(entry.presence for entry in report.presences):
+                    self._apply(report, None)
                     return
 
         await self._bounded(read, chats)
 
-    @callback
-    def _async_resubscribe_timer(self, _now: datetime) -> None:
-        self.async_schedule_sync(read_state=False)
-
-    # Session watchdog ------------------------------------------------------------
-
-    @callback
-    def _async_watchdog(self, _now: datetime) -> None:
-        self.entry.async_create_background_task(
-            self.hass, self._async_poll_session(), f"{DOMAIN} session watchdog"
-        )
-
-    async def _async_fetch_session(self) -> SessionInfo:
-        """Read the session; a status event that arrives meanwhile is newer."""
-        applied = self._status_events
-        session = await self.client.get_session(self.session_name)
-        if applied != self._status_events and self.raw_status is not None:
-            # WAHA answered a request sent before the event: keep the event's status.
-            session = replace(
-                session, status=self.session_status, raw_status=self.raw_status
-            )
-        return session
-
-    async def _async_poll_session(
-        self, *, sync: bool = True, reconnected: bool = False
-    ) -> None:
-        try:
-            session = await self._async_fetch_session()
-        except WahaAuthError:
-            self._set_reachable(False)
-            self.entry.async_start_reauth(self.hass)
-            return
-        except WahaError as err:
-            LOGGER.debug("Session poll failed: %s", err)
-            self._set_reachable(False)
-            return
-        finally:
-            # A new event stream counts from WAHA's answer on, not before: the
-            # status from before the outage must not make entities available.
-            if reconnected:
-                self.events_flowing = True
-        was_available = self.available
-        self._apply_session(session)
-        if not self._config_satisfied():
-            # WAHA Core forgets session configs when it restarts: put ours back.
-            try:
-                await self.async_ensure_config()
-            except WahaError as err:
-                LOGGER.warning("Could not restore the WAHA session config: %s", err)
-            return
-        if sync and self.available and not was_available:
-            self.async_schedule_sync(read_state=True)
-
-    def _config_satisfied(self) -> bool:
-        assert self.session is not None
-        return config_satisfied(
-            self.session.config,
-            webhook_id=self.entry.data[CONF_WEBHOOK_ID],
-            webhook=self._webhook,
-            engine=self.engine,
-        )
-
-    async def async_ensure_config(self) -> None:
-        """PUT our delivery into the session config when missing (WAHA restarts it)."""
-        assert self.session is not None
-        if self._config_satisfied():
-            self._config_put = False
-            return
-        if self._config_put:
-            # WAHA dropped what we sent (an older WAHA without tagsEventsOn,
-            # say): restarting the session every minute would not help.
-            if not self._config_warned:
-                LOGGER.warning(
-                    "WAHA session %s does not keep the config Home Assistant needs; "
-                    "check its webhooks (and webjs.tagsEventsOn for WEBJS)",
-                    self.session_name,
-                )
-                self._config_warned = True
-            return
-        LOGGER.info(
-            "Updating the config of WAHA session %s; WAHA restarts it",
-            self.session_name,
-        )
-        try:
-            await self.client.update_session_config(
-                self.session_name,
-                desired_config(
-                    self.session.config,
-                    webhook_id=self.entry.data[CONF_WEBHOOK_ID],
-                    webhook=self._webhook,
-                    engine=self.engine,
-                ),
-            )
-        except WahaBadRequestError as err:
-            raise WahaConfigRejectedError(err.detail) from err
-        # Only a PUT WAHA accepted counts: a failed one is tried again next poll.
-        self._config_put = True
-        self._apply_session(await self._async_fetch_session())
-        if self._config_satisfied():
-            self._config_put = False
-
-    async def async_refresh_session(self) -> None:
-        """Re-read the session now (after an action)."""
-        await self._async_poll_session()
-
-    async def async_resync(self) -> None:
-        """Catch up after a (re)connect: read the session, then subscribe once."""
-        await self._async_poll_session(sync=False, reconnected=True)
-        self.async_schedule_sync(read_state=True)
-
-    @callback
-    def async_set_events_flowing(self, flowing: bool) -> None:
-        """Record whether the event stream (WebSocket) is connected."""
-        if flowing != self.events_flowing:
-            self.events_flowing = flowing
-            self._update_availability()
-
-    @callback
-    def _set_reachable(self, reachable: bool) -> None:
-        if reachable != self.reachable:
-            self.reachable = reachable
-            self._session_changed()
-
-    @callback
-    def _apply_session(self, session: SessionInfo) -> None:
-        """Take a session WAHA answered with: WAHA is reachable, with this status."""
-        self.session = session
-        # Both before availability is judged: an old status must not count.
-        self.reachable = True
-        self._set_status(session.status, session.raw_status)
-        self._update_store_issue()
-        self._session_changed()
-
-    @callback
-    def _session_changed(self) -> None:
-        """Write every entity when availability flipped, else the account's."""
-        # Account entities follow reachability even while chats stay unavailable.
-        if not self._update_availability():
-            self._notify_session()
-
-    @callback
-    def _set_status(self, status: SessionStatus, raw_status: str) -> None:
-        changed = raw_status != self.raw_status
-        self.session_status = status
-        self.raw_status = raw_status
-        if changed:
-            self._update_repair_issue()
-
-    @callback
-    def _update_availability(self) -> bool:
-        """Log and write a change of availability; return True if there was one."""
-        available = self.available
-        if available == self._was_available:
-            return False
-        if available:
-            if self._was_available is not None:
-                LOGGER.info("WAHA session %s is available again", self.session_name)
-        elif not self.reachable:
-            LOGGER.info("WAHA at %s is unreachable", self.client.public_url)
-        elif not self.events_flowing:
-            LOGGER.info(
-                "Lost the WebSocket to WAHA at %s; reconnecting", self.client.public_url
-            )
-        else:
-            LOGGER.info(
-                "WAHA session %s is %s: its entities are unavailable",
-                self.session_name,
-                self.raw_status,
-            )
-        self._was_available = available
-        self._notify_all()
-        return True
-
-    @callback
-    def _update_store_issue(self) -> None:
-        """Ask for NOWEB's store while it is off: without it WAHA maps no LIDs."""
-        assert self.session is not None
-        if store_missing(self.session.config, engine=self.engine):
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self.store_issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="noweb_store_disabled",
-                translation_placeholders={
-                    "session": self.session_name,
-                    "url": self.client.public_url,
-                },
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, self.store_issue_id)
-
-    @callback
-    def _update_repair_issue(self) -> None:
-        issue_id = self.repair_issue_id
-        if self.session_status.needs_login:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="session_needs_login",
-                translation_placeholders={
-                    "session": self.session_name,
-                    "status": self.raw_status or "",
-                    "url": self.client.public_url,
-                },
-            )
-        elif self.session_status is SessionStatus.WORKING:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-    # Events ----------------------------------------------------------------------
+    # Events --------------------------------------------------------------------------
 
     @callback
     def async_handle_event(self, event: WahaEvent) -> None:
-        """Apply one event from the webhook or the WebSocket."""
+        """Apply one parsed event from the webhook or the WebSocket."""
         if event.session != self.session_name:
             LOGGER.debug("Ignoring event for session %s", event.session)
             return
-        if event.id in self._seen:
+        if self.tracker.is_duplicate(event.id):
             return
-        self._seen[event.id] = None
-        if len(self._seen) > SEEN_EVENT_IDS:
-            self._seen.popitem(last=False)
-        try:
-            if event.event == EVENT_PRESENCE_UPDATE:
-                self._apply_presences(
-                    parse_chat_presences(event.payload),
-                    timestamp=event.timestamp,
-                    context=Context(),
-                )
-            elif event.event == EVENT_SESSION_STATUS:
-                self._apply_status_event(event)
-        except WahaParseError as err:
-            LOGGER.debug("Ignoring malformed %s event: %s", event.event, err)
+        match event:
+            case PresenceEvent():
+                self._apply(event.chat, event.timestamp)
+            case StatusEvent():
+                self.monitor.handle_status_event(event)
 
     @callback
-    def _apply_status_event(self, event: WahaEvent) -> None:
-        payload = parse_session_status(event.payload)
-        if event.timestamp < self._status_ts:
-            LOGGER.debug("Ignoring a late %s status event", payload.raw_status)
-            return
-        self._status_ts = event.timestamp
-        self._status_events += 1
-        was_available = self.available
-        self._set_status(payload.status, payload.raw_status)
-        self.reachable = True
-        self._session_changed()
-        if self.available and not was_available:
-            self.async_schedule_sync(read_state=True)
-            # The account's own presence is only in the session object.
+    def _apply(self, report: ChatPresences, timestamp: int | None) -> None:
+        applied = self.tracker.apply(report, timestamp)
+        if applied.lookup is not None:
             self.entry.async_create_background_task(
-                self.hass, self.async_refresh_session(), f"{DOMAIN} refresh session"
+                self.hass,
+                self._async_look_up_lid(applied.lookup),
+                f"{DOMAIN} resolve {applied.lookup}",
             )
+        self._route(applied)
 
     @callback
-    def _apply_presences(
-        self,
-        result: ChatPresences,
-        *,
-        timestamp: int | None,
-        context: Context,
-    ) -> None:
-        chat_id = self._aliases.get(result.chat_id)
-        if chat_id is None:
-            if is_lid(result.chat_id) and timestamp is not None:
-                self._learn_lid(result.chat_id, result, timestamp, context)
+    def _route(self, applied: Applied) -> None:
+        """Restart the fades the changes call for, then tell the chat's entities."""
+        if applied.chat is None or not applied.changes:
             return
-        if (chat := self.chats.get(chat_id)) is None:
-            return
-        changes: list[PresenceChange] = []
-        for entry in result.presences:
-            if entry.presence is None:
-                LOGGER.debug(
-                    "Ignoring presence %r of %s", entry.raw_presence, entry.participant
-                )
-                continue
-            participant = chat.chat_id if not chat.is_group else entry.participant
-            if participant == chat.chat_id and chat.is_group:
-                # NOWEB lists the group's own presence beside its members'.
-                continue
-            state = chat.participants.get(participant)
-            if state is None:
-                state = chat.participants[participant] = ParticipantState()
-            if timestamp is None:
-                # A cache read must not undo anything an event already told us.
-                if state.timestamp:
-                    continue
-            elif timestamp < state.timestamp:
-                continue
-            else:
-                state.timestamp = timestamp
-            previous = state.presence
-            last_seen = state.last_seen
-            state.presence = entry.presence
-            if entry.last_seen is not None:
-                state.last_seen = entry.last_seen
-            elif entry.presence.is_active and timestamp is not None:
-                # Minute resolution, as WhatsApp shows it: a chatty contact does
-                # not rewrite the sensor on every keystroke.
-                state.last_seen = datetime.fromtimestamp(
-                    timestamp // 60_000 * 60, tz=UTC
-                )
-            changes.append(
-                PresenceChange(
-                    chat_id=chat.chat_id,
-                    participant=participant,
-                    presence=entry.presence,
-                    previous=previous,
-                    last_seen_changed=state.last_seen != last_seen,
-                    live=timestamp is not None,
-                    context=context,
-                )
-            )
-            self._schedule_chat_state_expiry(chat, participant, state)
-        if not changes:
-            return
-        self._dispatch(chat, changes)
+        for change in applied.changes:
+            self._schedule_fade(change)
+        self._dispatch(applied.chat.chat_id, applied.changes)
 
     @callback
-    def _schedule_chat_state_expiry(
-        self, chat: ChatState, participant: str, state: ParticipantState
-    ) -> None:
+    def _dispatch(self, chat_id: str, changes: tuple[PresenceChange, ...]) -> None:
+        update = ChatUpdate(changes, Context())
+        for listener in list(self._chat_listeners.get(chat_id, ())):
+            listener(update)
+
+    async def _async_look_up_lid(self, lid: str) -> None:
+        """Ask WAHA whose LID this is, then apply what was held for it."""
+        try:
+            phone = await self.client.phone_for_lid(self.session_name, lid)
+        except (
+            WahaConnectionError,
+            WahaResponseError,
+            WahaSessionNotReadyError,
+        ) as err:
+            # WAHA could not answer now: ask again when the LID shows up next.
+            self.tracker.lid_failed(lid, retry=True)
+            LOGGER.debug("Cannot resolve %s yet: %s", lid, err)
+            return
+        except WahaError as err:
+            self.tracker.lid_failed(lid, retry=False)
+            LOGGER.debug("Cannot resolve %s: %s", lid, err)
+            return
+        for applied in self.tracker.lid_resolved(lid, phone):
+            self._route(applied)
+
+    # Fades ---------------------------------------------------------------------------
+
+    @callback
+    def _schedule_fade(self, change: PresenceChange) -> None:
         """Let typing or recording fade like WhatsApp's own indicator does."""
         # A lost `paused` would otherwise leave the contact typing for good.
-        key = (chat.chat_id, participant)
-        if cancel := self._expiries.pop(key, None):
+        key = (change.chat_id, change.participant)
+        if cancel := self._fades.pop(key, None):
             cancel()
-        if state.presence not in (PresenceStatus.TYPING, PresenceStatus.RECORDING):
+        if not change.presence.is_chat_state:
             return
-        stamp = state.timestamp
 
         @callback
-        def expire() -> None:
-            self._expiries.pop(key, None)
-            if state.timestamp != stamp or chat.chat_id not in self.chats:
-                return
-            previous = state.presence
-            # NOWEB reports a stop as online; the other engines as paused.
-            state.presence = (
-                PresenceStatus.ONLINE
-                if self.engine == "NOWEB"
-                else PresenceStatus.PAUSED
-            )
-            self._dispatch(
-                chat,
-                [
-                    PresenceChange(
-                        chat_id=chat.chat_id,
-                        participant=participant,
-                        presence=state.presence,
-                        previous=previous,
-                        last_seen_changed=False,
-                        live=True,
-                        context=Context(),
-                    )
-                ],
-            )
+        def fade() -> None:
+            self._fades.pop(key, None)
+            faded = self.tracker.fade(*key, change.timestamp, self.engine)
+            if faded is not None:
+                self._dispatch(change.chat_id, (faded,))
 
         # A plain loop timer: this runs on every typing event, HassJob is not needed.
-        self._expiries[key] = self.hass.loop.call_later(
-            CHAT_STATE_TIMEOUT_SECONDS, expire
+        self._fades[key] = self.hass.loop.call_later(
+            CHAT_STATE_TIMEOUT_SECONDS, fade
         ).cancel
-
-    @callback
-    def _dispatch(self, chat: ChatState, changes: list[PresenceChange]) -> None:
-        for listener in list(self._chat_listeners.get(chat.chat_id, ())):
-            for change in changes:
-                listener(change)
-
-    @callback
-    def tracked_chat_id(self, chat_id: str) -> str | None:
-        """Return the id of the tracked chat that `chat_id` is, under either id."""
-        tracked = self._aliases.get(chat_id)
-        return tracked if tracked in self.chats else None
-
-    @callback
-    def display_name(self, participant: str) -> str:
-        """Return a tracked contact's name, or the id's user part."""
-        if (chat_id := self.tracked_chat_id(participant)) is not None:
-            return self.chats[chat_id].name
-        return participant.split("@", 1)[0]
-
-    @callback
-    def _learn_lid(
-        self,
-        lid: str,
-        result: ChatPresences,
-        timestamp: int,
-        context: Context,
-    ) -> None:
-        if lid in self._lids_asked:
-            return
-        if (waiting := self._lids_pending.get(lid)) is not None:
-            # Kept for when the lookup answers; ordering sorts them out then.
-            if len(waiting) < LID_PENDING_EVENTS:
-                waiting.append((result, timestamp, context))
-            return
-        self._lids_pending[lid] = [(result, timestamp, context)]
-
-        async def resolve() -> None:
-            try:
-                phone = await self.client.phone_for_lid(self.session_name, lid)
-            except (
-                WahaConnectionError,
-                WahaResponseError,
-                WahaSessionNotReadyError,
-            ) as err:
-                # WAHA could not answer now: ask again when the LID shows up next.
-                self._lids_pending.pop(lid, None)
-                LOGGER.debug("Cannot resolve %s yet: %s", lid, err)
-                return
-            except WahaError as err:
-                self._lids_pending.pop(lid, None)
-                self._lids_asked.add(lid)
-                LOGGER.debug("Cannot resolve %s: %s", lid, err)
-                return
-            waiting = self._lids_pending.pop(lid, [])
-            if phone is None or phone not in self.chats:
-                self._lids_asked.add(lid)
-                return
-            self.chats[phone].alias = lid
-            self._aliases[lid] = phone
-            for held, held_at, held_context in waiting:
-                self._apply_presences(held, timestamp=held_at, context=held_context)
-
-        self.entry.async_create_background_task(
-            self.hass, resolve(), f"{DOMAIN} resolve {lid}"
-        )

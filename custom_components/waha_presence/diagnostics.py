@@ -8,9 +8,9 @@ from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from . import WahaConfigEntry
 from .const import CONF_ACCOUNT_ID, CONF_HMAC_KEY, CONF_WEBHOOK_URL
-from .data import ChatState
+from .coordinator import WahaConfigEntry
+from .presence import ChatState
 
 TO_REDACT = {
     CONF_API_KEY,

@@ -7,8 +7,13 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .coordinator import WahaCoordinator
-from .data import ChatState, PresenceChange
+from .coordinator import ChatUpdate, WahaCoordinator
+from .presence import ChatState, PresenceChange
+
+
+def chat_device_identifier(account_id: str, chat_id: str) -> tuple[str, str]:
+    """Return the device registry identifier of a tracked chat."""
+    return (DOMAIN, f"{account_id}_{chat_id}")
 
 
 def account_device(coordinator: WahaCoordinator) -> DeviceInfo:
@@ -71,7 +76,7 @@ class WahaChatEntity(Entity):
         account = coordinator.account_id
         self._attr_unique_id = f"{account}_{chat.chat_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{account}_{chat.chat_id}")},
+            identifiers={chat_device_identifier(account, chat.chat_id)},
             name=chat.name,
             manufacturer="WhatsApp",
             model="Group" if chat.is_group else "Contact",
@@ -96,17 +101,17 @@ class WahaChatEntity(Entity):
         return change.presence_changed
 
     @callback
-    def _async_handle_change(self, change: PresenceChange | None) -> None:
-        """Write the state; `change` is None when availability changed."""
-        if change is None:
+    def _async_handle_change(self, update: ChatUpdate | None) -> None:
+        """Write the state once; `update` is None when availability changed."""
+        if update is None:
             self._async_write_availability()
-        elif self._wants(change):
-            self._async_write_change(change)
+        elif any(self._wants(change) for change in update.changes):
+            self._async_write_change(update)
 
     @callback
-    def _async_write_change(self, change: PresenceChange) -> None:
+    def _async_write_change(self, update: ChatUpdate) -> None:
         """Write the state under the context of the event that changed it."""
-        self.async_set_context(change.context)
+        self.async_set_context(update.context)
         self.async_write_ha_state()
 
     @callback

@@ -6,10 +6,10 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import WahaConfigEntry
-from .data import ChatState, PresenceChange
+from .coordinator import ChatUpdate, WahaConfigEntry
 from .entity import WahaChatEntity
 from .models import PresenceStatus
+from .presence import ChatState
 
 PARALLEL_UPDATES = 0
 
@@ -48,17 +48,19 @@ class WahaActivityEvent(WahaChatEntity, EventEntity):
     """Fires online, offline, typing, recording or paused when it changes."""
 
     @callback
-    def _async_handle_change(self, change: PresenceChange | None) -> None:
-        if change is None:
+    def _async_handle_change(self, update: ChatUpdate | None) -> None:
+        if update is None:
             self._async_write_availability()
             return
-        if not (change.live and change.presence_changed):
-            return
-        data: dict[str, str | None] = {
-            "previous": change.previous.value if change.previous else None
-        }
-        if self.chat.is_group:
-            data["participant"] = change.participant
-            data["name"] = self.coordinator.display_name(change.participant)
-        self._trigger_event(change.presence.value, data)
-        self._async_write_change(change)
+        for change in update.changes:
+            if not (change.live and change.presence_changed):
+                continue
+            data: dict[str, str | None] = {
+                "previous": change.previous.value if change.previous else None
+            }
+            if self.chat.is_group:
+                data["participant"] = change.participant
+                data["name"] = self.coordinator.display_name(change.participant)
+            # One write per fired event: each must reach the state machine.
+            self._trigger_event(change.presence.value, data)
+            self._async_write_change(update)

@@ -9,9 +9,15 @@ from functools import lru_cache
 import re
 from typing import Any
 
+from .const import EVENT_PRESENCE_UPDATE, EVENT_SESSION_STATUS
+
 
 class WahaParseError(ValueError):
     """Raised when WAHA JSON does not have the documented shape."""
+
+
+class WahaPayloadError(WahaParseError):
+    """Raised when an event's envelope is sound but its payload is not."""
 
 
 class PresenceStatus(StrEnum):
@@ -27,6 +33,17 @@ class PresenceStatus(StrEnum):
     def is_active(self) -> bool:
         """Return True when the presence means the contact is in the app."""
         return self is not PresenceStatus.OFFLINE
+
+    @property
+    def is_chat_state(self) -> bool:
+        """Return True for typing or recording: shown in one chat, and fading."""
+        return self in CHAT_STATES
+
+
+# What a person does inside one chat; WhatsApp hides it when not refreshed.
+CHAT_STATES: frozenset[PresenceStatus] = frozenset(
+    {PresenceStatus.TYPING, PresenceStatus.RECORDING}
+)
 
 
 # The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z).
@@ -123,7 +140,7 @@ class SessionStatusPayload:
     raw_status: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WahaEvent:
     """A WAHA event envelope, as delivered by webhook or WebSocket."""
 
@@ -131,8 +148,21 @@ class WahaEvent:
     timestamp: int
     event: str
     session: str
-    payload: dict[str, Any]
     engine: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceEvent(WahaEvent):
+    """A `presence.update` event with its parsed payload."""
+
+    chat: ChatPresences
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusEvent(WahaEvent):
+    """A `session.status` event with its parsed payload."""
+
+    status: SessionStatusPayload
 
 
 def _require_str(data: dict[str, Any], key: str) -> str:
@@ -238,7 +268,7 @@ def parse_session_status(value: object) -> SessionStatusPayload:
 
 
 def parse_event(value: object) -> WahaEvent:
-    """Parse a WAHA event envelope."""
+    """Parse a WAHA event envelope and, for the events we follow, its payload."""
     data = _require_dict(value, "event")
     timestamp = data.get("timestamp")
     if isinstance(timestamp, bool) or not isinstance(timestamp, int):
@@ -246,14 +276,22 @@ def parse_event(value: object) -> WahaEvent:
     if not 0 <= timestamp <= MAX_TIMESTAMP_MS:
         raise WahaParseError(f"'timestamp' {timestamp} is not a time in ms")
     engine = data.get("engine")
-    return WahaEvent(
-        id=_require_str(data, "id"),
-        timestamp=timestamp,
-        event=_require_str(data, "event"),
-        session=_require_str(data, "session"),
-        payload=_require_dict(data.get("payload"), "payload"),
-        engine=engine if isinstance(engine, str) else None,
-    )
+    payload = _require_dict(data.get("payload"), "payload")
+    envelope: dict[str, Any] = {
+        "id": _require_str(data, "id"),
+        "timestamp": timestamp,
+        "event": _require_str(data, "event"),
+        "session": _require_str(data, "session"),
+        "engine": engine if isinstance(engine, str) else None,
+    }
+    try:
+        if envelope["event"] == EVENT_PRESENCE_UPDATE:
+            return PresenceEvent(**envelope, chat=parse_chat_presences(payload))
+        if envelope["event"] == EVENT_SESSION_STATUS:
+            return StatusEvent(**envelope, status=parse_session_status(payload))
+    except WahaParseError as err:
+        raise WahaPayloadError(f"{envelope['event']} payload: {err}") from err
+    return WahaEvent(**envelope)
 
 
 _PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,30}$")

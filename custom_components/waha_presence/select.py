@@ -6,10 +6,10 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import WahaConfigEntry
+from .coordinator import WahaConfigEntry
 from .entity import WahaEntity
-from .errors import translate_error
 from .exceptions import WahaError
+from .ha_errors import translate_error
 from .models import PresenceStatus
 
 PARALLEL_UPDATES = 1

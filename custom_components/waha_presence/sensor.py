@@ -17,11 +17,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import WahaConfigEntry
-from .coordinator import WahaCoordinator
-from .data import ChatState, PresenceChange
+from .coordinator import WahaConfigEntry, WahaCoordinator
 from .entity import WahaChatEntity, WahaEntity
-from .models import PresenceStatus, SessionStatus
+from .models import CHAT_STATES, PresenceStatus, SessionStatus
+from .presence import ChatState, PresenceChange
 
 PARALLEL_UPDATES = 0
 
@@ -88,16 +87,16 @@ def _group_activity(coordinator: WahaCoordinator, chat: ChatState) -> dict[str, 
         str(presence): [
             coordinator.display_name(member) for member in chat.members_with(presence)
         ]
-        for presence in (PresenceStatus.TYPING, PresenceStatus.RECORDING)
+        for presence in PresenceStatus
+        if presence.is_chat_state
     }
 
 
 GROUP_ACTIVE = WahaChatSensorDescription(
     key="active_members",
     translation_key="active_members",
-    value_fn=lambda chat: (
-        len(chat.members_with(PresenceStatus.TYPING))
-        + len(chat.members_with(PresenceStatus.RECORDING))
+    value_fn=lambda chat: sum(
+        len(chat.members_with(presence)) for presence in CHAT_STATES
     ),
     attributes_fn=_group_activity,
 )

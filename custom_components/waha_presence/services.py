@@ -25,8 +25,9 @@ from homeassistant.helpers.service import (
 )
 
 from .const import DOMAIN, LOGGER
-from .errors import translate_error
+from .entity import chat_device_identifier
 from .exceptions import WahaError
+from .ha_errors import translate_error
 from .models import (
     ACCOUNT_PRESENCES,
     ChatPresences,
@@ -36,7 +37,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from . import WahaConfigEntry
+    from .coordinator import WahaConfigEntry
 
 SERVICE_SET_PRESENCE = "set_presence"
 SERVICE_START_TYPING = "start_typing"
@@ -271,7 +272,10 @@ def _chat_of_device(hass: HomeAssistant, entry: WahaConfigEntry, device_id: str)
         raise _invalid("chat_of_other_account", name=name, account=entry.title)
     coordinator = entry.runtime_data.coordinator
     for chat_id in coordinator.chats:
-        if (DOMAIN, f"{coordinator.account_id}_{chat_id}") in device.identifiers:
+        if (
+            chat_device_identifier(coordinator.account_id, chat_id)
+            in device.identifiers
+        ):
             return chat_id
     raise _invalid("not_a_chat", name=name)
 

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from .const import WEBHOOK_EVENTS
+from .engines import needs_store, needs_tags_events
 
 WEBHOOK_RETRIES = {"policy": "exponential", "delaySeconds": 2, "attempts": 6}
 
@@ -40,7 +41,7 @@ def desired_config(
         webhooks.append(webhook)
     if webhooks or "webhooks" in result:
         result["webhooks"] = webhooks
-    if engine == "WEBJS":
+    if needs_tags_events(engine):
         if not isinstance(result.get("webjs"), dict):
             # Missing, or null as WAHA stores an unset block.
             result["webjs"] = {}
@@ -77,7 +78,7 @@ def config_satisfied(
         for item in ours
     ):
         return False
-    if engine == "WEBJS":
+    if needs_tags_events(engine):
         webjs = config.get("webjs")
         return isinstance(webjs, dict) and bool(webjs.get("tagsEventsOn"))
     return True
@@ -85,7 +86,7 @@ def config_satisfied(
 
 def store_missing(config: dict[str, Any], *, engine: str | None) -> bool:
     """Return True for NOWEB without its store, which WAHA needs for contacts and LIDs."""
-    if engine != "NOWEB":
+    if not needs_store(engine):
         return False
     noweb = config.get("noweb")
     store = noweb.get("store") if isinstance(noweb, dict) else None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import hashlib
 import hmac
 from http import HTTPStatus
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -14,10 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.json import json_loads
 
 from .const import DOMAIN, LOGGER
-from .models import WahaParseError, parse_event
-
-if TYPE_CHECKING:
-    from .coordinator import WahaCoordinator
+from .models import WahaEvent, WahaParseError, WahaPayloadError, parse_event
 
 HMAC_HEADER = "X-Webhook-Hmac"
 MAX_BODY_BYTES = 1024 * 1024
@@ -59,15 +56,20 @@ class WahaWebhook:
     """The webhook that one config entry registers."""
 
     def __init__(
-        self, hass: HomeAssistant, webhook_id: str, hmac_key: str, title: str
+        self,
+        hass: HomeAssistant,
+        webhook_id: str,
+        hmac_key: str,
+        title: str,
+        on_event: Callable[[WahaEvent], None],
     ) -> None:
-        """Keep what the handler needs; `coordinator` is set before events flow."""
+        """Keep what the handler needs; `on_event` gets every verified event."""
         self.hass = hass
         self.webhook_id = webhook_id
         self._signer = Signer(hmac_key)
         self._title = title
         self._warned = False
-        self.coordinator: WahaCoordinator | None = None
+        self._on_event = on_event
 
     @callback
     def async_register(self) -> None:
@@ -113,14 +115,17 @@ class WahaWebhook:
         self._warned = False
         try:
             event = parse_event(json_loads(body))
+        except WahaPayloadError as err:
+            # WAHA signed it and would send it again unchanged: take it and drop it.
+            LOGGER.debug("Ignoring a malformed WAHA event: %s", err)
+            return web.Response(status=HTTPStatus.OK)
         except (ValueError, WahaParseError) as err:
             LOGGER.debug("Malformed WAHA webhook body: %s", err)
             return web.Response(status=HTTPStatus.BAD_REQUEST)
-        if self.coordinator is not None:
-            try:
-                self.coordinator.async_handle_event(event)
-            except Exception:  # noqa: BLE001 - logged with its traceback
-                # A bug of ours must not reach HA's handler, which logs the webhook id.
-                LOGGER.exception("Error applying WAHA event %s", event.event)
-                return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+        try:
+            self._on_event(event)
+        except Exception:  # noqa: BLE001 - logged with its traceback
+            # A bug of ours must not reach HA's handler, which logs the webhook id.
+            LOGGER.exception("Error applying WAHA event %s", event.event)
+            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
         return web.Response(status=HTTPStatus.OK)

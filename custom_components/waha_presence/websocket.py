@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import ClientError, ClientSession, WSMsgType
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util.json import json_loads
 
 from .const import LOGGER, WEBHOOK_EVENTS, WS_RECONNECT_MAX, WS_RECONNECT_MIN
-from .models import WahaParseError, parse_event
-
-if TYPE_CHECKING:
-    from .coordinator import WahaCoordinator
+from .models import WahaEvent, WahaParseError, parse_event
 
 WS_UNAUTHORIZED = 1008
 STABLE_CONNECTION = 30.0
@@ -37,22 +36,31 @@ class WahaWebSocket:
     def __init__(
         self,
         hass: HomeAssistant,
+        entry: ConfigEntry[Any],
         session: ClientSession,
         url: str,
-        coordinator: WahaCoordinator,
+        *,
+        on_event: Callable[[WahaEvent], None],
+        on_connected: Callable[[], Awaitable[None]],
+        on_disconnected: CALLBACK_TYPE,
+        on_auth_failed: CALLBACK_TYPE,
     ) -> None:
-        """Store the connection settings."""
+        """Store the connection settings and where events go."""
         self.hass = hass
+        self._entry = entry
         self._session = session
         self._url = url
-        self._coordinator = coordinator
+        self._on_event = on_event
+        self._on_connected = on_connected
+        self._on_disconnected = on_disconnected
+        self._on_auth_failed = on_auth_failed
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
 
     @callback
     def async_start(self) -> None:
         """Run the receive loop in the background."""
-        self._task = self._coordinator.entry.async_create_background_task(
+        self._task = self._entry.async_create_background_task(
             self.hass, self._async_run(), "waha_presence websocket"
         )
 
@@ -77,10 +85,10 @@ class WahaWebSocket:
                 LOGGER.exception("Unexpected error on the WAHA WebSocket")
                 closed_by_auth = False
             self.connected.clear()
-            self._coordinator.async_set_events_flowing(False)
+            self._on_disconnected()
             if closed_by_auth:
                 LOGGER.warning("WAHA refused the WebSocket: the API key is wrong")
-                self._coordinator.entry.async_start_reauth(self.hass)
+                self._on_auth_failed()
                 return
             # Only a connection that lasted resets the back-off: a WAHA that
             # accepts and drops at once must not trigger a subscribe storm.
@@ -95,7 +103,7 @@ class WahaWebSocket:
             self.connected.set()
             LOGGER.debug("WAHA WebSocket connected")
             # No replay after a reconnect: catch up on the session and subscriptions.
-            await self._coordinator.async_resync()
+            await self._on_connected()
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     continue
@@ -104,5 +112,5 @@ class WahaWebSocket:
                 except (ValueError, WahaParseError) as err:
                     LOGGER.debug("Malformed WAHA WebSocket frame: %s", err)
                     continue
-                self._coordinator.async_handle_event(event)
+                self._on_event(event)
             return ws.close_code == WS_UNAUTHORIZED

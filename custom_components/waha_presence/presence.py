@@ -1,0 +1,269 @@
+"""The presence rules: what each WAHA presence report changes, free of Home Assistant."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .const import LOGGER
+from .engines import fade_target
+from .models import ChatPresences, PresenceStatus, is_group, is_lid
+
+SEEN_EVENT_IDS = 4096
+LID_HELD_EVENTS = 32
+
+
+@dataclass(slots=True)
+class ParticipantState:
+    """What we know of one participant's presence."""
+
+    presence: PresenceStatus | None = None
+    last_seen: datetime | None = None
+    # Envelope time (ms) of the last event applied; 0 while only cache reads were.
+    timestamp: int = 0
+
+
+@dataclass(slots=True)
+class ChatState:
+    """A tracked chat: its names, ids and participants' presence."""
+
+    chat_id: str
+    name: str
+    subentry_id: str
+    # The contact's other id: its LID when tracked by phone, or the reverse.
+    alias: str | None = None
+    participants: dict[str, ParticipantState] = field(default_factory=dict)
+    contact: ParticipantState = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Key a direct chat's one participant, the contact, by the chat id."""
+        self.contact = ParticipantState()
+        if not is_group(self.chat_id):
+            self.participants[self.chat_id] = self.contact
+
+    @property
+    def is_group(self) -> bool:
+        """Return True when the chat is a group."""
+        return is_group(self.chat_id)
+
+    def members_with(self, presence: PresenceStatus) -> list[str]:
+        """Return the participants of a group that currently show `presence`."""
+        return sorted(
+            participant
+            for participant, state in self.participants.items()
+            if state.presence is presence
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChange:
+    """What one report did to one participant of a tracked chat."""
+
+    chat_id: str
+    participant: str
+    presence: PresenceStatus
+    previous: PresenceStatus | None
+    last_seen_changed: bool
+    # False for cache reads: they show a state, they did not just happen.
+    live: bool
+    # The participant's ordering stamp after the change; a fade must match it.
+    timestamp: int = 0
+
+    @property
+    def presence_changed(self) -> bool:
+        """Return True when the presence itself changed."""
+        return self.presence is not self.previous
+
+    @property
+    def activity_changed(self) -> bool:
+        """Return True when the contact went from inactive to active or back."""
+        before = self.previous.is_active if self.previous else None
+        return before != self.presence.is_active
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The outcome of one report: the changes, and a LID to look up if any."""
+
+    chat: ChatState | None = None
+    changes: tuple[PresenceChange, ...] = ()
+    lookup: str | None = None
+
+
+def minute_of(timestamp_ms: int) -> datetime:
+    """Return the minute an event happened in, as WhatsApp shows last seen."""
+    return datetime.fromtimestamp(timestamp_ms // 60_000 * 60, tz=UTC)
+
+
+class PresenceTracker:
+    """Tracked chats and their participants' presence, kept in event order."""
+
+    def __init__(self) -> None:
+        """Start with nothing tracked."""
+        self.chats: dict[str, ChatState] = {}
+        # Every id a tracked chat is reported under -> its tracked id.
+        self._aliases: dict[str, str] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        # LIDs that are no tracked contact, and reports held while one is looked up.
+        self._lids_unknown: set[str] = set()
+        self._held: dict[str, list[tuple[ChatPresences, int]]] = {}
+
+    # Tracked chats -------------------------------------------------------------
+
+    def track(self, chat_id: str, name: str, subentry_id: str) -> ChatState:
+        """Start tracking a chat under its own id."""
+        chat = ChatState(chat_id=chat_id, name=name, subentry_id=subentry_id)
+        self.chats[chat_id] = chat
+        self._aliases[chat_id] = chat_id
+        return chat
+
+    def untrack(self, chat_id: str) -> None:
+        """Forget a chat and every id it was reported under."""
+        self.chats.pop(chat_id, None)
+        self._aliases = {
+            alias: target
+            for alias, target in self._aliases.items()
+            if target != chat_id
+        }
+
+    def tracked_chat_id(self, chat_id: str) -> str | None:
+        """Return the id of the tracked chat that `chat_id` is, under either id."""
+        tracked = self._aliases.get(chat_id)
+        return tracked if tracked in self.chats else None
+
+    def display_name(self, participant: str) -> str:
+        """Return a tracked contact's name, or the id's user part."""
+        if (chat_id := self.tracked_chat_id(participant)) is not None:
+            return self.chats[chat_id].name
+        return participant.split("@", 1)[0]
+
+    def contacts_without_alias(self) -> list[ChatState]:
+        """Return the tracked contacts whose other id is not known yet."""
+        return [
+            chat
+            for chat in self.chats.values()
+            if chat.alias is None and not chat.is_group
+        ]
+
+    def learn_alias(self, chat_id: str, alias: str) -> bool:
+        """Record a contact's other id; False when another tracked chat has it."""
+        chat = self.chats.get(chat_id)
+        # A contact tracked twice, by number and by LID, keeps its devices apart.
+        if chat is None or self._aliases.setdefault(alias, chat_id) != chat_id:
+            return False
+        chat.alias = alias
+        return True
+
+    # Events ----------------------------------------------------------------------
+
+    def is_duplicate(self, event_id: str) -> bool:
+        """Return True for an event id seen before; remember it otherwise."""
+        if event_id in self._seen:
+            return True
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENT_IDS:
+            self._seen.popitem(last=False)
+        return False
+
+    def apply(self, report: ChatPresences, timestamp: int | None) -> Applied:
+        """Apply an event (`timestamp` in ms) or a cache read (`timestamp` None)."""
+        chat_id = self._aliases.get(report.chat_id)
+        if chat_id is None:
+            if is_lid(report.chat_id) and timestamp is not None:
+                return Applied(lookup=self._hold(report.chat_id, report, timestamp))
+            return Applied()
+        if (chat := self.chats.get(chat_id)) is None:
+            return Applied()
+        changes: list[PresenceChange] = []
+        for entry in report.presences:
+            if entry.presence is None:
+                LOGGER.debug(
+                    "Ignoring presence %r of %s", entry.raw_presence, entry.participant
+                )
+                continue
+            participant = entry.participant if chat.is_group else chat.chat_id
+            if participant == chat.chat_id and chat.is_group:
+                # NOWEB lists the group's own presence beside its members'.
+                continue
+            state = chat.participants.setdefault(participant, ParticipantState())
+            if timestamp is None:
+                # A cache read must not undo anything an event already told us.
+                if state.timestamp:
+                    continue
+            elif timestamp < state.timestamp:
+                continue
+            else:
+                state.timestamp = timestamp
+            previous, last_seen = state.presence, state.last_seen
+            state.presence = entry.presence
+            if entry.last_seen is not None:
+                state.last_seen = entry.last_seen
+            elif entry.presence.is_active and timestamp is not None:
+                # Minute resolution, as WhatsApp shows it: a chatty contact does
+                # not rewrite the sensor on every keystroke.
+                state.last_seen = minute_of(timestamp)
+            changes.append(
+                PresenceChange(
+                    chat_id=chat.chat_id,
+                    participant=participant,
+                    presence=entry.presence,
+                    previous=previous,
+                    last_seen_changed=state.last_seen != last_seen,
+                    live=timestamp is not None,
+                    timestamp=state.timestamp,
+                )
+            )
+        return Applied(chat, tuple(changes))
+
+    def fade(
+        self, chat_id: str, participant: str, stamp: int, engine: str | None
+    ) -> PresenceChange | None:
+        """End a typing or recording nobody refreshed, as WhatsApp's indicator does."""
+        chat = self.chats.get(chat_id)
+        state = chat.participants.get(participant) if chat else None
+        if state is None or state.timestamp != stamp or state.presence is None:
+            return None
+        if not state.presence.is_chat_state:
+            return None
+        previous = state.presence
+        state.presence = fade_target(engine)
+        return PresenceChange(
+            chat_id=chat_id,
+            participant=participant,
+            presence=state.presence,
+            previous=previous,
+            last_seen_changed=False,
+            live=True,
+            timestamp=stamp,
+        )
+
+    # LIDs ------------------------------------------------------------------------
+
+    def _hold(self, lid: str, report: ChatPresences, timestamp: int) -> str | None:
+        """Keep a report of an unknown LID; return the LID when it needs a lookup."""
+        if lid in self._lids_unknown:
+            return None
+        if (held := self._held.get(lid)) is not None:
+            # Kept for when the lookup answers; ordering sorts them out then.
+            if len(held) < LID_HELD_EVENTS:
+                held.append((report, timestamp))
+            return None
+        self._held[lid] = [(report, timestamp)]
+        return lid
+
+    def lid_resolved(self, lid: str, phone: str | None) -> list[Applied]:
+        """Take WAHA's answer for a LID; return what its held reports changed."""
+        held = self._held.pop(lid, [])
+        if phone is None or phone not in self.chats:
+            self._lids_unknown.add(lid)
+            return []
+        self.chats[phone].alias = lid
+        self._aliases[lid] = phone
+        return [self.apply(report, timestamp) for report, timestamp in held]
+
+    def lid_failed(self, lid: str, *, retry: bool) -> None:
+        """Drop the reports held for a LID; ask again next time only if `retry`."""
+        self._held.pop(lid, None)
+        if not retry:
+            self._lids_unknown.add(lid)
