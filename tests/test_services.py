@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any
 
-from aiohttp import ClientTimeout
 from freezegun.api import FrozenDateTimeFactory
 import probatio
 import pytest

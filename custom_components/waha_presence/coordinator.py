@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
 
 from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
     CONF_CHAT_NAME,
     DOMAIN,
-    INITIAL_READ_CONCURRENCY,
     LOGGER,
     SUBENTRY_CHAT,
 )
-from .engines import lists_all_presences
 from .exceptions import (
     WahaConnectionError,
     WahaError,
-    WahaNotSupportedError,
     WahaResponseError,
     WahaSessionNotReadyError,
 )
@@ -41,6 +37,7 @@ from .models import (
 )
 from .presence import Applied, ChatState, PresenceChange, PresenceTracker
 from .session import SessionMonitor
+from .subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
     from .webhook import WahaWebhook
@@ -111,12 +108,18 @@ class WahaCoordinator:
             on_change=self._session_changed,
             on_available=lambda: self.async_schedule_sync(read_state=True),
         )
+        self.subscriptions = SubscriptionKeeper(
+            hass,
+            entry,
+            client,
+            self.tracker,
+            self.monitor,
+            on_read=lambda report: self._apply(report, None),
+        )
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
         self._chat_adders: list[ChatAdder] = []
         self._fades: dict[tuple[str, str], CALLBACK_TYPE] = {}
-        self._unsub_timer: CALLBACK_TYPE | None = None
-        self._sync_lock = asyncio.Lock()
 
     # What entities read ------------------------------------------------------------
 
@@ -182,13 +185,7 @@ class WahaCoordinator:
     @callback
     def async_start(self, *, subscribe: bool) -> None:
         """Start subscription upkeep and the session watchdog."""
-        self._unsub_timer = async_track_time_interval(
-            self.hass,
-            self._async_resubscribe_timer,
-            self.resubscribe_interval,
-            name=f"{DOMAIN} resubscribe",
-            cancel_on_shutdown=True,
-        )
+        self.subscriptions.async_start(self.resubscribe_interval)
         self.monitor.async_start()
         if subscribe:
             self.async_schedule_sync(read_state=True)
@@ -196,9 +193,7 @@ class WahaCoordinator:
     @callback
     def async_shutdown(self) -> None:
         """Stop timers and drop our repairs; background tasks end with the entry."""
-        if self._unsub_timer is not None:
-            self._unsub_timer()
-            self._unsub_timer = None
+        self.subscriptions.async_stop()
         while self._fades:
             self._fades.popitem()[1]()
         self.monitor.async_shutdown()
@@ -287,101 +282,12 @@ class WahaCoordinator:
         if added := self.async_sync_chats():
             self.async_schedule_sync(read_state=True, only=added)
 
-    # Subscriptions and initial reads -------------------------------------------------
-
     @callback
     def async_schedule_sync(
         self, *, read_state: bool, only: list[ChatState] | None = None
     ) -> None:
         """Subscribe (and optionally read) chats in the background."""
-        self.entry.async_create_background_task(
-            self.hass,
-            self._async_sync(read_state=read_state, only=only),
-            f"{DOMAIN} subscribe {self.session_name}",
-        )
-
-    @callback
-    def _async_resubscribe_timer(self, _now: datetime) -> None:
-        self.async_schedule_sync(read_state=False)
-
-    async def _async_sync(
-        self, *, read_state: bool, only: list[ChatState] | None = None
-    ) -> None:
-        if not self.available:
-            return
-        chats = list(self.chats.values()) if only is None else only
-        async with self._sync_lock:
-            try:
-                await self._async_resolve_aliases(chats)
-                await self._bounded(self._async_subscribe, chats)
-                if read_state:
-                    await self._async_read_state(chats)
-            except WahaError as err:
-                LOGGER.debug(
-                    "Presence upkeep for %s stopped: %s", self.session_name, err
-                )
-
-    async def _bounded(
-        self,
-        func: Callable[[ChatState], Coroutine[Any, Any, None]],
-        chats: list[ChatState],
-    ) -> None:
-        semaphore = asyncio.Semaphore(INITIAL_READ_CONCURRENCY)
-
-        async def run(chat: ChatState) -> None:
-            async with semaphore:
-                try:
-                    await func(chat)
-                except WahaError as err:
-                    # One chat WAHA refuses must not stop the others.
-                    LOGGER.debug("Presence upkeep of %s failed: %s", chat.chat_id, err)
-
-        await asyncio.gather(*(run(chat) for chat in chats))
-
-    async def _async_resolve_aliases(self, chats: list[ChatState]) -> None:
-        """Learn each contact's other id: WAHA reports either in events."""
-        for chat in chats:
-            if chat.alias or chat.is_group:
-                continue
-            try:
-                alias = await self.client.other_id(self.session_name, chat.chat_id)
-            except WahaConnectionError:
-                raise
-            except WahaError as err:
-                LOGGER.debug("No other id for %s: %s", chat.chat_id, err)
-                continue
-            if alias:
-                self.tracker.learn_alias(chat.chat_id, alias)
-
-    async def _async_subscribe(self, chat: ChatState) -> None:
-        for chat_id in filter(None, (chat.chat_id, chat.alias)):
-            try:
-                await self.client.subscribe_presence(self.session_name, chat_id)
-            except WahaConnectionError:
-                raise
-            except WahaError as err:
-                LOGGER.debug("Subscribing to %s failed: %s", chat_id, err)
-
-    async def _async_read_state(self, chats: list[ChatState]) -> None:
-        if lists_all_presences(self.engine):
-            try:
-                reports = await self.client.get_all_presences(self.session_name)
-            except WahaNotSupportedError:
-                reports = None
-            if reports is not None:
-                for report in reports:
-                    self._apply(report, None)
-                return
-
-        async def read(chat: ChatState) -> None:
-            # Engines cache a contact under the id WhatsApp used: try both.
-            for chat_id in filter(None, (chat.chat_id, chat.alias)):
-                report = await self.client.get_presence(self.session_name, chat_id)
-                if any(entry.presence for entry in report.presences):
-                    self._apply(report, None)
-                    return
-
-        await self._bounded(read, chats)
+        self.subscriptions.async_schedule(read_state=read_state, only=only)
 
     # Events --------------------------------------------------------------------------
 
