@@ -1,4 +1,4 @@
-"""Event delivery: webhook POSTs with HMAC and retries, WebSocket fan-out."""
+"""Event delivery: the JSON wire form, webhook POSTs with HMAC and retries, `/ws` filters."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 import hashlib
 import hmac
+import json
 import random
 from typing import Any
 
@@ -23,6 +24,11 @@ DEFAULT_DELAY_SECONDS = 2.0
 HMAC_ALGORITHM = "sha512"
 
 _jitter = random.SystemRandom()
+
+
+def dumps(data: Any) -> str:
+    """Serialise like JSON.stringify: compact, UTF-8 kept as is."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def sign(body: bytes, key: str) -> str:

@@ -9,8 +9,8 @@ import random
 
 from . import engines
 from .const import OFFLINE, ONLINE, PAUSED, RECORDING, TYPING
-from .core import WahaSimulator
 from .ids import now_s
+from .world import SimWorld
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ FAMILY = "120363000000000001@g.us"
 FAMILY_MEMBERS = [ALICE, BOB_LID, CAROL]
 
 
-def seed_demo(sim: WahaSimulator, *, engine: str = "NOWEB") -> None:
+def seed_demo(sim: SimWorld, *, engine: str = "NOWEB") -> None:
     """Create the demo session, its contacts and the Family group."""
     sim.add_session(
         DEMO_SESSION,
@@ -42,7 +42,7 @@ def seed_demo(sim: WahaSimulator, *, engine: str = "NOWEB") -> None:
 
 
 async def demo_loop(
-    sim: WahaSimulator, *, interval: float = 3.0, rng: random.Random | None = None
+    sim: SimWorld, *, interval: float = 3.0, rng: random.Random | None = None
 ) -> None:
     """Every `interval` seconds move a random contact a step through its day."""
     rng = rng or random.Random()  # noqa: S311 - demo randomness, not security
@@ -73,7 +73,7 @@ async def demo_loop(
 
 
 def start_demo(
-    sim: WahaSimulator, *, interval: float = 3.0, seed: int | None = None
+    sim: SimWorld, *, interval: float = 3.0, seed: int | None = None
 ) -> asyncio.Task[None]:
     """Run the demo loop as a task that `sim.stop()` cancels."""
     rng = random.Random(seed)  # noqa: S311 - demo randomness, not security

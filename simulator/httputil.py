@@ -9,20 +9,16 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .const import TIER, VERSION, WORKING
+from .delivery import dumps
 from .ids import now_ms
 
 if TYPE_CHECKING:
-    from .core import WahaSimulator
     from .state import SimSession
+    from .world import SimWorld
 
-SIM_KEY: web.AppKey[WahaSimulator] = web.AppKey("waha_simulator")
+SIM_KEY: web.AppKey[SimWorld] = web.AppKey("waha_simulator")
 # NestJS keeps the older reason phrases (Python 3.13+ says "Unprocessable Content").
 _NEST_PHRASES = {413: "Payload Too Large", 422: "Unprocessable Entity"}
-
-
-def dumps(data: Any) -> str:
-    """Serialise like JSON.stringify: compact, UTF-8 kept as is."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def reply(data: Any, status: int = 200) -> web.Response:
@@ -113,8 +109,8 @@ async def read_object(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def sim_of(request: web.Request) -> WahaSimulator:
-    """Return the simulator serving this request."""
+def sim_of(request: web.Request) -> SimWorld:
+    """Return the simulated world serving this request."""
     return request.app[SIM_KEY]
 
 

@@ -19,15 +19,15 @@ from .ids import now_ms
 from .state import RecordedRequest
 
 if TYPE_CHECKING:
-    from .core import WahaSimulator
+    from .world import SimWorld
 
 UNAUTHORIZED = {"message": "Unauthorized", "statusCode": 401}
 _KEYED_PREFIXES = ("/api/", "/_sim/")
 _KEYED_PATHS = frozenset({"/api", "/health", "/_sim"})
 
 
-def build_app(sim: WahaSimulator) -> web.Application:
-    """Return the WAHA application bound to a simulator."""
+def build_app(sim: SimWorld) -> web.Application:
+    """Return the WAHA application serving a simulated world."""
     app = web.Application(middlewares=[waha_middleware])
     app[SIM_KEY] = sim
     app.router.add_get("/ping", ping)
@@ -55,7 +55,7 @@ def query_key(request: web.Request) -> str | None:
     return next((v for k, v in request.query.items() if k.lower() == "x-api-key"), None)
 
 
-async def _record(sim: WahaSimulator, request: web.Request) -> None:
+async def _record(sim: SimWorld, request: web.Request) -> None:
     """Append the request to `sim.requests`."""
     body = await request.read() if request.can_read_body else b""
     try:
