@@ -13,3 +13,12 @@ BOB = "31622222222@c.us"
 BOB_LID = "222222222222@lid"
 CAROL = "31633333333@c.us"
 FAMILY = "120363000000000001@g.us"
+
+# Entities of the tracked chats above.
+ALICE_PRESENCE = "sensor.alice_presence"
+ALICE_ONLINE = "binary_sensor.alice_online"
+ALICE_SEEN = "sensor.alice_last_seen"
+ALICE_ACTIVITY = "event.alice_activity"
+BOB_PRESENCE = "sensor.bob_presence"
+FAMILY_ACTIVE = "sensor.family_typing_or_recording"
+FAMILY_ACTIVITY = "event.family_activity"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
@@ -19,11 +16,10 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
 from .const import ACCOUNT_ID, SESSION, WEBHOOK_ID
-from .helpers import settle, wait_for
+from .helpers import wait_for
 
 USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
 
@@ -204,62 +200,3 @@ async def test_devices(
     ]
     assert sorted(d.name for d in chats) == ["Alice", "Bob", "Family"]
     assert all(d.via_device_id == account.id for d in chats)
-
-
-async def test_watchdog_restores_lost_webhook(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """A WAHA that forgot the session config (Core restart) gets ours back."""
-    coordinator = ready.runtime_data.coordinator
-    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
-    await wait_for(hass, lambda: len(waha.session(SESSION).config["webhooks"]) == 2)
-    assert [r.method for r in waha.requests].count("PUT") == 2
-    assert waha.session(SESSION).config["webhooks"][0] == USER_WEBHOOK
-    await wait_for(hass, lambda: coordinator.available)
-
-
-async def test_watchdog_put_failure_is_logged(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A failing restore is a warning, not a traceback, and is retried later."""
-    waha.session(SESSION).config = {}
-    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
-    await settle(hass)
-    assert "Could not restore the WAHA session config" in caplog.text
-    assert "Traceback" not in caplog.text
-    puts = [r.method for r in waha.requests].count("PUT")
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=122))
-    await settle(hass)
-    assert [r.method for r in waha.requests].count("PUT") == puts + 1
-    assert any(
-        WEBHOOK_ID in hook.get("url", "")
-        for hook in waha.session(SESSION).config.get("webhooks", [])
-    )
-
-
-@pytest.mark.parametrize("engine", ["WEBJS"])
-async def test_watchdog_does_not_restart_in_a_loop(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A WAHA that drops what we PUT (too old for tagsEventsOn) gets one try and a warning."""
-    session = waha.session(SESSION)
-    config = {key: value for key, value in session.config.items() if key != "webjs"}
-    session.config = config
-    info = {"name": SESSION, "status": "WORKING", "config": config, "me": None}
-    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 200, info)
-    puts = [r.method for r in waha.requests].count("PUT")
-    for minute in (1, 2, 3):
-        async_fire_time_changed(
-            hass, dt_util.utcnow() + timedelta(minutes=minute, seconds=1)
-        )
-        await settle(hass)
-    assert [r.method for r in waha.requests].count("PUT") == puts + 1
-    assert caplog.text.count("does not keep the config") == 1

@@ -1,10 +1,8 @@
-"""Presence tracking: subscriptions, ids, ordering, engines, groups, availability."""
+"""The coordinator: events reach the entities of one chat; LIDs, ordering, fades."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
-import logging
 
 from aiohttp.test_utils import TestClient
 import pytest
@@ -13,53 +11,30 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
-from custom_components.waha_presence.session_config import build_webhook
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_URL, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
-from simulator.api_sessions import session_info
 
 from .conftest import chat_subentry
 from .const import (
-    ACCOUNT_ID,
     ALICE,
+    ALICE_ACTIVITY,
     ALICE_LID,
+    ALICE_ONLINE,
+    ALICE_PRESENCE,
+    ALICE_SEEN,
     BOB,
     BOB_LID,
+    BOB_PRESENCE,
     CAROL,
     FAMILY,
-    HMAC_KEY,
+    FAMILY_ACTIVE,
+    FAMILY_ACTIVITY,
     SESSION,
 )
 from .helpers import post_event, presence_payload, settle, wait_for
-
-ALICE_PRESENCE = "sensor.alice_presence"
-ALICE_ONLINE = "binary_sensor.alice_online"
-ALICE_SEEN = "sensor.alice_last_seen"
-ALICE_ACTIVITY = "event.alice_activity"
-BOB_PRESENCE = "sensor.bob_presence"
-FAMILY_ACTIVE = "sensor.family_typing_or_recording"
-FAMILY_ACTIVITY = "event.family_activity"
-
-
-def _subscribes(waha: WahaSimulator) -> list[str]:
-    return [
-        r.path.split("/")[4]
-        for r in waha.requests
-        if r.method == "POST" and r.path.endswith("/subscribe")
-    ]
-
-
-async def test_subscribes_contacts_and_lids(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """Every tracked chat is subscribed, contacts under both ids."""
-    subscriptions = waha.session(SESSION).subscriptions
-    assert {ALICE, ALICE_LID, BOB, BOB_LID, FAMILY} <= subscriptions
 
 
 async def test_online_event_updates_contact(
@@ -302,287 +277,6 @@ async def test_noweb_reports_online_for_paused(
     assert hass.states.get(ALICE_ONLINE).state == "on"
 
 
-@pytest.mark.parametrize("engine", ["WEBJS"])
-async def test_webjs_turns_tags_events_on_and_reads_per_chat(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """WEBJS needs tagsEventsOn for presence events, and has no list endpoint."""
-    assert waha.session(SESSION).config["webjs"]["tagsEventsOn"] is True
-    paths = [r.path for r in waha.requests if r.method == "GET"]
-    assert f"/api/{SESSION}/presence" not in paths
-    await wait_for(
-        hass,
-        lambda: f"/api/{SESSION}/presence/{ALICE}" in [r.path for r in waha.requests],
-    )
-    await waha.set_contact_presence(SESSION, ALICE, "paused")
-    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "paused")
-
-
-@pytest.mark.parametrize("engine", ["GOWS", "WEBJS"])
-async def test_per_chat_read_asks_for_the_lid_too(
-    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
-) -> None:
-    """Bob is cached under the LID WhatsApp reports him by: the read asks for it."""
-    # Our delivery is in place already: no PUT restarts the session and its cache.
-    waha.session(SESSION).config = {
-        "webhooks": [build_webhook(config_entry.data[CONF_WEBHOOK_URL], HMAC_KEY)],
-        "webjs": {"tagsEventsOn": True},
-    }
-    waha.session(SESSION).subscriptions.add(BOB_LID)
-    await waha.set_contact_presence(SESSION, BOB, "offline", last_seen=1_700_000_000)
-    assert BOB_LID in waha.session(SESSION).presences
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await wait_for(hass, lambda: hass.states.get(BOB_PRESENCE).state == "offline")
-    reads = [
-        r.path for r in waha.requests if "/presence/" in r.path and r.method == "GET"
-    ]
-    assert f"/api/{SESSION}/presence/{BOB}" in reads
-    assert f"/api/{SESSION}/presence/{BOB_LID}" in reads
-
-
-@pytest.mark.parametrize("engine", ["GOWS"])
-async def test_gows_reads_per_chat(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """GOWS's list endpoint is broken: initial state is read chat by chat."""
-    await wait_for(
-        hass,
-        lambda: f"/api/{SESSION}/presence/{ALICE}" in [r.path for r in waha.requests],
-    )
-    assert f"/api/{SESSION}/presence" not in [
-        r.path for r in waha.requests if r.method == "GET"
-    ]
-
-
-@pytest.mark.parametrize("engine", ["NOWEB"])
-async def test_noweb_initial_state_from_list(
-    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
-) -> None:
-    """NOWEB's cache gives the initial state in one call after subscribing."""
-    # Our webhook is already in place, so setup needs no restart that would
-    # empty the engine's cache.
-    waha.session(SESSION).config = {
-        "webhooks": [build_webhook(config_entry.data[CONF_WEBHOOK_URL], HMAC_KEY)]
-    }
-    waha.session(SESSION).subscriptions.add(ALICE)
-    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_700_000_000)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
-    assert (
-        hass.states.get(ALICE_SEEN).state
-        == datetime.fromtimestamp(1_700_000_000, tz=UTC).isoformat()
-    )
-    assert f"/api/{SESSION}/presence" in [
-        r.path for r in waha.requests if r.method == "GET"
-    ]
-
-
-async def test_resubscribe_after_session_restart(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """WAHA drops subscriptions on restart; WORKING again brings them back."""
-    await waha.restart_session(SESSION)
-    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
-    await waha.set_contact_presence(SESSION, ALICE, "online")
-    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
-
-
-async def test_resubscribe_after_put(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    ha_client: TestClient,
-) -> None:
-    """Another client's PUT restarts the session; subscriptions come back."""
-    config = waha.session(SESSION).config
-    response = await ha_client.session.put(
-        f"{waha.url}/api/sessions/{SESSION}",
-        json={"config": config},
-        headers={"X-Api-Key": waha.api_key},
-    )
-    assert response.status == 200
-    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
-
-
-async def test_resubscribe_on_timer(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-) -> None:
-    """Subscriptions are renewed on the configured interval."""
-    before = _subscribes(waha).count(ALICE)
-    waha.session(SESSION).subscriptions.clear()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10, seconds=1))
-    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
-    assert _subscribes(waha).count(ALICE) == before + 1
-
-
-async def test_availability_and_repair_issue(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-    issue_registry: ir.IssueRegistry,
-) -> None:
-    """Logged out: entities unavailable, one log line, a repair; back: all cleared."""
-    caplog.set_level(logging.INFO)
-    issue_id = f"session_login_{ready.entry_id}"
-    await waha.set_status(SESSION, "SCAN_QR_CODE")
-    await waha.set_status(SESSION, "SCAN_QR_CODE")
-    await wait_for(
-        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
-    )
-    assert hass.states.get(FAMILY_ACTIVE).state == STATE_UNAVAILABLE
-    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
-    assert issue is not None
-    assert issue.translation_placeholders["status"] == "SCAN_QR_CODE"
-    assert caplog.text.count("entities are unavailable") == 1
-
-    await waha.set_status(SESSION, "WORKING")
-    await wait_for(
-        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
-    )
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    assert caplog.text.count("is available again") == 1
-
-
-async def test_unreachable_waha(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """The watchdog marks entities unavailable while WAHA does not answer."""
-    caplog.set_level(logging.INFO)
-    port = int(waha.url.rsplit(":", 1)[1])
-    await waha.stop()
-    for minute in (1, 2):
-        async_fire_time_changed(
-            hass, dt_util.utcnow() + timedelta(minutes=minute, seconds=1)
-        )
-        await settle(hass)
-    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
-    assert hass.states.get("sensor.home_session_status").state == STATE_UNAVAILABLE
-    assert caplog.text.count("is unreachable") == 1
-    await waha.start(port=port)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=3, seconds=1))
-    await wait_for(
-        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
-    )
-
-
-async def test_waha_back_with_session_logged_out(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-    issue_registry: ir.IssueRegistry,
-) -> None:
-    """WAHA answers again, but its session lost the login meanwhile: still unavailable."""
-    caplog.set_level(logging.INFO)
-    port = int(waha.url.rsplit(":", 1)[1])
-    await waha.stop()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
-    await settle(hass)
-    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
-    waha.session(SESSION).status = "SCAN_QR_CODE"
-    await waha.start(port=port)
-    written: list[str] = []
-    hass.bus.async_listen(
-        "state_changed",
-        lambda event: (
-            event.data["entity_id"] == ALICE_PRESENCE
-            and written.append(event.data["new_state"].state)
-        ),
-    )
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2, seconds=1))
-    await wait_for(
-        hass,
-        lambda: hass.states.get("sensor.home_session_status").state == "scan_qr_code",
-    )
-    await settle(hass)
-    assert set(written) <= {STATE_UNAVAILABLE}
-    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
-    assert "is available again" not in caplog.text
-    assert issue_registry.async_get_issue(DOMAIN, f"session_login_{ready.entry_id}")
-
-
-async def test_account_entities_follow_waha_while_logged_out(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """Chats are unavailable already; WAHA going away still reaches the account."""
-    await waha.set_status(SESSION, "SCAN_QR_CODE")
-    status = "sensor.home_session_status"
-    await wait_for(hass, lambda: hass.states.get(status).state == "scan_qr_code")
-    await waha.stop()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
-    await wait_for(hass, lambda: hass.states.get(status).state == STATE_UNAVAILABLE)
-
-
-async def test_noweb_store_repair(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    config_entry: MockConfigEntry,
-    issue_registry: ir.IssueRegistry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """NOWEB without its store maps no LIDs: a repair says so, until it is on."""
-    waha.session(SESSION).config = {}
-    # Behind a proxy with a password: what the repair and the device link show.
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=config_entry.unique_id,
-        data={
-            **config_entry.data,
-            CONF_URL: waha.url.replace("http://", "http://proxy:secret@"),
-        },
-        subentries_data=[chat_subentry(ALICE, "Alice"), chat_subentry(BOB, "Bob")],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    coordinator = entry.runtime_data.coordinator
-    await wait_for(hass, lambda: coordinator.available)
-    issue_id = f"noweb_store_{entry.entry_id}"
-    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
-    assert issue is not None
-    assert issue.severity is ir.IssueSeverity.WARNING
-    assert issue.translation_key == "noweb_store_disabled"
-    assert issue.translation_placeholders == {"session": SESSION, "url": waha.url}
-    account = device_registry.async_get_device_by_identifier(
-        (DOMAIN, ACCOUNT_ID), entry.entry_id
-    )
-    assert account is not None
-    assert account.configuration_url == f"{waha.url}/dashboard"
-    # Without the store WAHA refuses the LID lookups; nothing breaks.
-    assert coordinator.chats[BOB].alias is None
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
-    waha.session(SESSION).config["noweb"] = {"store": {"enabled": True}}
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
-    await wait_for(
-        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    )
-    assert await hass.config_entries.async_unload(entry.entry_id)
-
-
-@pytest.mark.parametrize("engine", ["GOWS", "WEBJS"])
-async def test_no_store_repair_for_other_engines(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    issue_registry: ir.IssueRegistry,
-) -> None:
-    """Only NOWEB has a store to turn on."""
-    assert (
-        issue_registry.async_get_issue(DOMAIN, f"noweb_store_{ready.entry_id}") is None
-    )
-
-
 async def test_last_seen_restored_after_restart(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
@@ -599,40 +293,6 @@ async def test_last_seen_restored_after_restart(
         hass.states.get(ALICE_SEEN).state
         == datetime.fromtimestamp(1_800_000_000, tz=UTC).isoformat()
     )
-
-
-async def test_one_failing_subscribe_spares_the_others(
-    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
-) -> None:
-    """WAHA refusing one subscribe still subscribes every other id."""
-    waha.session(SESSION).subscriptions.clear()
-    waha.fail_next(
-        "POST", f"/api/{SESSION}/presence/{ALICE}/subscribe", 500, {"statusCode": 500}
-    )
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10, seconds=1))
-    await wait_for(
-        hass,
-        lambda: (
-            {ALICE_LID, BOB, BOB_LID, FAMILY} <= waha.session(SESSION).subscriptions
-        ),
-    )
-    assert ALICE not in waha.session(SESSION).subscriptions
-
-
-async def test_repair_issue_goes_with_the_entry(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ready: MockConfigEntry,
-    issue_registry: ir.IssueRegistry,
-) -> None:
-    """Unloading the entry leaves no orphaned repair behind."""
-    issue_id = f"session_login_{ready.entry_id}"
-    await waha.set_status(SESSION, "FAILED")
-    await wait_for(
-        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None
-    )
-    assert await hass.config_entries.async_unload(ready.entry_id)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 @pytest.mark.parametrize("tracked", [[chat_subentry(ALICE_LID, "Alice")]])
@@ -758,51 +418,6 @@ async def test_one_event_one_context(
     assert len(second) == 1
     assert second != first
     assert hass.states.get(BOB_PRESENCE).context.id not in first | second
-
-
-async def test_availability_write_has_its_own_context(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ha_client: TestClient,
-    ready: MockConfigEntry,
-) -> None:
-    """Going unavailable right after an event is not attributed to that event."""
-    await post_event(
-        ha_client, waha, "presence.update", presence_payload(ALICE, "online")
-    )
-    await hass.async_block_till_done()
-    event_context = hass.states.get(ALICE_PRESENCE).context.id
-    await waha.set_status(SESSION, "SCAN_QR_CODE")
-    await wait_for(
-        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
-    )
-    for entity_id in (ALICE_PRESENCE, ALICE_ONLINE, ALICE_ACTIVITY):
-        assert hass.states.get(entity_id).context.id != event_context
-
-
-async def test_late_poll_answer_keeps_newer_status_event(
-    hass: HomeAssistant,
-    waha: WahaSimulator,
-    ha_client: TestClient,
-    ready: MockConfigEntry,
-) -> None:
-    """A watchdog read that WAHA answers after a status event does not undo it."""
-    coordinator = ready.runtime_data.coordinator
-    session = waha.session(SESSION)
-    # The watchdog's read is answered from before the session failed, and late.
-    path = f"/api/sessions/{SESSION}"
-    waha.delay_next("GET", path, 0.3)
-    waha.fail_next("GET", path, 200, session_info(session, detailed=True))
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
-    await asyncio.sleep(0.05)
-    session.status = "FAILED"
-    failed = {"name": SESSION, "status": "FAILED"}
-    await post_event(ha_client, waha, "session.status", failed)
-    assert not coordinator.available
-    await asyncio.sleep(0.5)
-    await settle(hass)
-    assert coordinator.raw_status == "FAILED"
-    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
 
 
 @pytest.mark.usefixtures("lid_unknown", "ready")

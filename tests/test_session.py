@@ -1,0 +1,322 @@
+"""The session monitor: availability, reachability, repairs and the status watchdog."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+import logging
+
+from aiohttp.test_utils import TestClient
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.waha_presence.const import DOMAIN
+from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.util import dt as dt_util
+from simulator import WahaSimulator
+from simulator.api_sessions import session_info
+
+from .conftest import chat_subentry
+from .const import (
+    ACCOUNT_ID,
+    ALICE,
+    ALICE_ACTIVITY,
+    ALICE_ONLINE,
+    ALICE_PRESENCE,
+    BOB,
+    FAMILY_ACTIVE,
+    SESSION,
+    WEBHOOK_ID,
+)
+from .helpers import post_event, presence_payload, settle, wait_for
+
+USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
+
+
+async def test_availability_and_repair_issue(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Logged out: entities unavailable, one log line, a repair; back: all cleared."""
+    caplog.set_level(logging.INFO)
+    issue_id = f"session_login_{ready.entry_id}"
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    )
+    assert hass.states.get(FAMILY_ACTIVE).state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["status"] == "SCAN_QR_CODE"
+    assert caplog.text.count("entities are unavailable") == 1
+
+    await waha.set_status(SESSION, "WORKING")
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
+    )
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert caplog.text.count("is available again") == 1
+
+
+async def test_unreachable_waha(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The watchdog marks entities unavailable while WAHA does not answer."""
+    caplog.set_level(logging.INFO)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    for minute in (1, 2):
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(minutes=minute, seconds=1)
+        )
+        await settle(hass)
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.home_session_status").state == STATE_UNAVAILABLE
+    assert caplog.text.count("is unreachable") == 1
+    await waha.start(port=port)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=3, seconds=1))
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
+    )
+
+
+async def test_waha_back_with_session_logged_out(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """WAHA answers again, but its session lost the login meanwhile: still unavailable."""
+    caplog.set_level(logging.INFO)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await settle(hass)
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    waha.session(SESSION).status = "SCAN_QR_CODE"
+    await waha.start(port=port)
+    written: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            event.data["entity_id"] == ALICE_PRESENCE
+            and written.append(event.data["new_state"].state)
+        ),
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2, seconds=1))
+    await wait_for(
+        hass,
+        lambda: hass.states.get("sensor.home_session_status").state == "scan_qr_code",
+    )
+    await settle(hass)
+    assert set(written) <= {STATE_UNAVAILABLE}
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert "is available again" not in caplog.text
+    assert issue_registry.async_get_issue(DOMAIN, f"session_login_{ready.entry_id}")
+
+
+async def test_account_entities_follow_waha_while_logged_out(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Chats are unavailable already; WAHA going away still reaches the account."""
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    status = "sensor.home_session_status"
+    await wait_for(hass, lambda: hass.states.get(status).state == "scan_qr_code")
+    await waha.stop()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await wait_for(hass, lambda: hass.states.get(status).state == STATE_UNAVAILABLE)
+
+
+async def test_noweb_store_repair(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """NOWEB without its store maps no LIDs: a repair says so, until it is on."""
+    waha.session(SESSION).config = {}
+    # Behind a proxy with a password: what the repair and the device link show.
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=config_entry.unique_id,
+        data={
+            **config_entry.data,
+            CONF_URL: waha.url.replace("http://", "http://proxy:secret@"),
+        },
+        subentries_data=[chat_subentry(ALICE, "Alice"), chat_subentry(BOB, "Bob")],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    issue_id = f"noweb_store_{entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_key == "noweb_store_disabled"
+    assert issue.translation_placeholders == {"session": SESSION, "url": waha.url}
+    account = device_registry.async_get_device_by_identifier(
+        (DOMAIN, ACCOUNT_ID), entry.entry_id
+    )
+    assert account is not None
+    assert account.configuration_url == f"{waha.url}/dashboard"
+    # Without the store WAHA refuses the LID lookups; nothing breaks.
+    assert coordinator.chats[BOB].alias is None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    waha.session(SESSION).config["noweb"] = {"store": {"enabled": True}}
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await wait_for(
+        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    )
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("engine", ["GOWS", "WEBJS"])
+async def test_no_store_repair_for_other_engines(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Only NOWEB has a store to turn on."""
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"noweb_store_{ready.entry_id}") is None
+    )
+
+
+async def test_repair_issue_goes_with_the_entry(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Unloading the entry leaves no orphaned repair behind."""
+    issue_id = f"session_login_{ready.entry_id}"
+    await waha.set_status(SESSION, "FAILED")
+    await wait_for(
+        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    )
+    assert await hass.config_entries.async_unload(ready.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_availability_write_has_its_own_context(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """Going unavailable right after an event is not attributed to that event."""
+    await post_event(
+        ha_client, waha, "presence.update", presence_payload(ALICE, "online")
+    )
+    await hass.async_block_till_done()
+    event_context = hass.states.get(ALICE_PRESENCE).context.id
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    )
+    for entity_id in (ALICE_PRESENCE, ALICE_ONLINE, ALICE_ACTIVITY):
+        assert hass.states.get(entity_id).context.id != event_context
+
+
+async def test_late_poll_answer_keeps_newer_status_event(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A watchdog read that WAHA answers after a status event does not undo it."""
+    coordinator = ready.runtime_data.coordinator
+    session = waha.session(SESSION)
+    # The watchdog's read is answered from before the session failed, and late.
+    path = f"/api/sessions/{SESSION}"
+    waha.delay_next("GET", path, 0.3)
+    waha.fail_next("GET", path, 200, session_info(session, detailed=True))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await asyncio.sleep(0.05)
+    session.status = "FAILED"
+    failed = {"name": SESSION, "status": "FAILED"}
+    await post_event(ha_client, waha, "session.status", failed)
+    assert not coordinator.available
+    await asyncio.sleep(0.5)
+    await settle(hass)
+    assert coordinator.raw_status == "FAILED"
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+
+
+async def test_watchdog_restores_lost_webhook(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A WAHA that forgot the session config (Core restart) gets ours back."""
+    coordinator = ready.runtime_data.coordinator
+    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await wait_for(hass, lambda: len(waha.session(SESSION).config["webhooks"]) == 2)
+    assert [r.method for r in waha.requests].count("PUT") == 2
+    assert waha.session(SESSION).config["webhooks"][0] == USER_WEBHOOK
+    await wait_for(hass, lambda: coordinator.available)
+
+
+async def test_watchdog_put_failure_is_logged(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing restore is a warning, not a traceback, and is retried later."""
+    waha.session(SESSION).config = {}
+    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 500, {"statusCode": 500})
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await settle(hass)
+    assert "Could not restore the WAHA session config" in caplog.text
+    assert "Traceback" not in caplog.text
+    puts = [r.method for r in waha.requests].count("PUT")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=122))
+    await settle(hass)
+    assert [r.method for r in waha.requests].count("PUT") == puts + 1
+    assert any(
+        WEBHOOK_ID in hook.get("url", "")
+        for hook in waha.session(SESSION).config.get("webhooks", [])
+    )
+
+
+@pytest.mark.parametrize("engine", ["WEBJS"])
+async def test_watchdog_does_not_restart_in_a_loop(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A WAHA that drops what we PUT (too old for tagsEventsOn) gets one try and a warning."""
+    session = waha.session(SESSION)
+    config = {key: value for key, value in session.config.items() if key != "webjs"}
+    session.config = config
+    info = {"name": SESSION, "status": "WORKING", "config": config, "me": None}
+    waha.fail_next("PUT", f"/api/sessions/{SESSION}", 200, info)
+    puts = [r.method for r in waha.requests].count("PUT")
+    for minute in (1, 2, 3):
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(minutes=minute, seconds=1)
+        )
+        await settle(hass)
+    assert [r.method for r in waha.requests].count("PUT") == puts + 1
+    assert caplog.text.count("does not keep the config") == 1

@@ -1,0 +1,183 @@
+"""Subscription upkeep: subscribes, renewals and initial reads per engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiohttp.test_utils import TestClient
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.waha_presence.const import CONF_WEBHOOK_URL
+from custom_components.waha_presence.session_config import build_webhook
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from simulator import WahaSimulator
+
+from .const import (
+    ALICE,
+    ALICE_LID,
+    ALICE_PRESENCE,
+    ALICE_SEEN,
+    BOB,
+    BOB_LID,
+    BOB_PRESENCE,
+    FAMILY,
+    HMAC_KEY,
+    SESSION,
+)
+from .helpers import wait_for
+
+
+def _subscribes(waha: WahaSimulator) -> list[str]:
+    return [
+        r.path.split("/")[4]
+        for r in waha.requests
+        if r.method == "POST" and r.path.endswith("/subscribe")
+    ]
+
+
+async def test_subscribes_contacts_and_lids(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Every tracked chat is subscribed, contacts under both ids."""
+    subscriptions = waha.session(SESSION).subscriptions
+    assert {ALICE, ALICE_LID, BOB, BOB_LID, FAMILY} <= subscriptions
+
+
+@pytest.mark.parametrize("engine", ["WEBJS"])
+async def test_webjs_turns_tags_events_on_and_reads_per_chat(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WEBJS needs tagsEventsOn for presence events, and has no list endpoint."""
+    assert waha.session(SESSION).config["webjs"]["tagsEventsOn"] is True
+    paths = [r.path for r in waha.requests if r.method == "GET"]
+    assert f"/api/{SESSION}/presence" not in paths
+    await wait_for(
+        hass,
+        lambda: f"/api/{SESSION}/presence/{ALICE}" in [r.path for r in waha.requests],
+    )
+    await waha.set_contact_presence(SESSION, ALICE, "paused")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "paused")
+
+
+@pytest.mark.parametrize("engine", ["GOWS", "WEBJS"])
+async def test_per_chat_read_asks_for_the_lid_too(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Bob is cached under the LID WhatsApp reports him by: the read asks for it."""
+    # Our delivery is in place already: no PUT restarts the session and its cache.
+    waha.session(SESSION).config = {
+        "webhooks": [build_webhook(config_entry.data[CONF_WEBHOOK_URL], HMAC_KEY)],
+        "webjs": {"tagsEventsOn": True},
+    }
+    waha.session(SESSION).subscriptions.add(BOB_LID)
+    await waha.set_contact_presence(SESSION, BOB, "offline", last_seen=1_700_000_000)
+    assert BOB_LID in waha.session(SESSION).presences
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: hass.states.get(BOB_PRESENCE).state == "offline")
+    reads = [
+        r.path for r in waha.requests if "/presence/" in r.path and r.method == "GET"
+    ]
+    assert f"/api/{SESSION}/presence/{BOB}" in reads
+    assert f"/api/{SESSION}/presence/{BOB_LID}" in reads
+
+
+@pytest.mark.parametrize("engine", ["GOWS"])
+async def test_gows_reads_per_chat(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """GOWS's list endpoint is broken: initial state is read chat by chat."""
+    await wait_for(
+        hass,
+        lambda: f"/api/{SESSION}/presence/{ALICE}" in [r.path for r in waha.requests],
+    )
+    assert f"/api/{SESSION}/presence" not in [
+        r.path for r in waha.requests if r.method == "GET"
+    ]
+
+
+@pytest.mark.parametrize("engine", ["NOWEB"])
+async def test_noweb_initial_state_from_list(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """NOWEB's cache gives the initial state in one call after subscribing."""
+    # Our webhook is already in place, so setup needs no restart that would
+    # empty the engine's cache.
+    waha.session(SESSION).config = {
+        "webhooks": [build_webhook(config_entry.data[CONF_WEBHOOK_URL], HMAC_KEY)]
+    }
+    waha.session(SESSION).subscriptions.add(ALICE)
+    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_700_000_000)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
+    assert (
+        hass.states.get(ALICE_SEEN).state
+        == datetime.fromtimestamp(1_700_000_000, tz=UTC).isoformat()
+    )
+    assert f"/api/{SESSION}/presence" in [
+        r.path for r in waha.requests if r.method == "GET"
+    ]
+
+
+async def test_resubscribe_after_session_restart(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WAHA drops subscriptions on restart; WORKING again brings them back."""
+    await waha.restart_session(SESSION)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    await waha.set_contact_presence(SESSION, ALICE, "online")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
+
+
+async def test_resubscribe_after_put(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    ha_client: TestClient,
+) -> None:
+    """Another client's PUT restarts the session; subscriptions come back."""
+    config = waha.session(SESSION).config
+    response = await ha_client.session.put(
+        f"{waha.url}/api/sessions/{SESSION}",
+        json={"config": config},
+        headers={"X-Api-Key": waha.api_key},
+    )
+    assert response.status == 200
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+
+
+async def test_resubscribe_on_timer(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+) -> None:
+    """Subscriptions are renewed on the configured interval."""
+    before = _subscribes(waha).count(ALICE)
+    waha.session(SESSION).subscriptions.clear()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10, seconds=1))
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    assert _subscribes(waha).count(ALICE) == before + 1
+
+
+async def test_one_failing_subscribe_spares_the_others(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WAHA refusing one subscribe still subscribes every other id."""
+    waha.session(SESSION).subscriptions.clear()
+    waha.fail_next(
+        "POST", f"/api/{SESSION}/presence/{ALICE}/subscribe", 500, {"statusCode": 500}
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10, seconds=1))
+    await wait_for(
+        hass,
+        lambda: (
+            {ALICE_LID, BOB, BOB_LID, FAMILY} <= waha.session(SESSION).subscriptions
+        ),
+    )
+    assert ALICE not in waha.session(SESSION).subscriptions
