@@ -16,12 +16,13 @@ from .const import HMAC_KEY, SESSION, WEBHOOK_ID
 
 
 async def wait_for(
-    hass: HomeAssistant, predicate: Callable[[], bool], limit: float = 5.0
+    hass: HomeAssistant | None, predicate: Callable[[], bool], limit: float = 5.0
 ) -> None:
-    """Let HA and the simulator run until `predicate` holds."""
+    """Let the loop (and HA's work, given `hass`) run until `predicate` holds."""
     async with asyncio.timeout(limit):
         while True:
-            await hass.async_block_till_done()
+            if hass is not None:
+                await hass.async_block_till_done()
             if predicate():
                 return
             await asyncio.sleep(0.01)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -27,15 +27,6 @@ __all__ = ["ALICE", "ALICE_LID", "BOB", "BOB_LID", "CAROL", "FAMILY"]
 API_KEY = "sim-test-key"
 ME = {"id": ACCOUNT_ID, "pushName": "Home", "lid": ACCOUNT_LID}
 ENGINE_SESSIONS = {"default": "NOWEB", "webjs": "WEBJS", "gows": "GOWS"}
-
-
-async def until(predicate: Callable[[], bool]) -> None:
-    """Let the loop run (up to 2 s) until the predicate holds."""
-    async with asyncio.timeout(2):
-        while True:
-            if predicate():
-                return
-            await asyncio.sleep(0.01)
 
 
 def populate(sim: WahaSimulator, name: str, engine: str) -> None:

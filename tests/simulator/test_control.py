@@ -14,13 +14,13 @@ import aiohttp
 from simulator import WahaSimulator
 from simulator.__main__ import parse_args
 from simulator.demo import ALICE, BOB_LID, FAMILY, seed_demo, start_demo
+from tests.helpers import wait_for
 
 from .conftest import (
     ALICE as TEST_ALICE,
     API_KEY,
     BOB_LID as TEST_BOB_LID,
     FAMILY as TEST_FAMILY,
-    until,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -143,7 +143,7 @@ async def test_demo_world_and_loop(socket_enabled: None) -> None:
         ws = await http.ws_connect(
             f"{sim.url}/ws?x-api-key={API_KEY}&events=presence.update"
         )
-        await until(lambda: bool(sim.ws_clients))
+        await wait_for(None, lambda: bool(sim.ws_clients))
         task = start_demo(sim, interval=0.01, seed=7)
         ids = set()
         for _ in range(12):

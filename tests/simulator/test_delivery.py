@@ -14,8 +14,9 @@ import pytest
 
 from simulator import WahaSimulator
 from simulator.delivery import retry_plan
+from tests.helpers import wait_for
 
-from .conftest import ALICE, API_KEY, ME, Receiver, until
+from .conftest import ALICE, API_KEY, ME, Receiver
 
 HMAC_KEY = "a-long-hmac-key"
 
@@ -176,7 +177,7 @@ async def test_ws_filters(sim: WahaSimulator) -> None:
             sim, http, f"X-API-KEY={API_KEY}&events=presence.update,session.status"
         )
         everything = await _ws(sim, http, f"x-api-key={API_KEY}")
-        await until(lambda: len(sim.ws_clients) == 3)
+        await wait_for(None, lambda: len(sim.ws_clients) == 3)
         await sim.set_status("gows", "STARTING")
         typing = await sim.set_contact_presence("default", ALICE, "typing")
         await sim.emit("default", "engine.event", {})

@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 
 from simulator import WahaSimulator
+from tests.helpers import wait_for
 
-from .conftest import ALICE, API_KEY, ME, Receiver, until
+from .conftest import ALICE, API_KEY, ME, Receiver
 
 UNAUTHORIZED = {"message": "Unauthorized", "statusCode": 401}
 NOT_READY = {
@@ -226,7 +227,7 @@ async def test_put_with_restart_delay_answers_starting(
         info = await response.json()
     assert info["status"] == "STARTING"
     assert info["config"] == {}
-    await until(lambda: sim.session("default").status == "WORKING")
+    await wait_for(None, lambda: sim.session("default").status == "WORKING")
 
 
 @pytest.mark.parametrize(
