@@ -26,6 +26,7 @@ from .exceptions import (
     WahaResponseError,
     WahaSessionNotReadyError,
 )
+from .fades import FadeTimers
 from .models import (
     ChatPresences,
     PresenceEvent,
@@ -42,9 +43,6 @@ from .subscriptions import SubscriptionKeeper
 if TYPE_CHECKING:
     from .webhook import WahaWebhook
     from .websocket import WahaWebSocket
-
-# WhatsApp clients hide a typing indicator that is not refreshed within ~25 s.
-CHAT_STATE_TIMEOUT_SECONDS = 30
 
 
 @dataclass(slots=True)
@@ -119,7 +117,7 @@ class WahaCoordinator:
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
         self._chat_adders: list[ChatAdder] = []
-        self._fades: dict[tuple[str, str], CALLBACK_TYPE] = {}
+        self.fades = FadeTimers(hass.loop, self._fade)
 
     # What entities read ------------------------------------------------------------
 
@@ -194,8 +192,7 @@ class WahaCoordinator:
     def async_shutdown(self) -> None:
         """Stop timers and drop our repairs; background tasks end with the entry."""
         self.subscriptions.async_stop()
-        while self._fades:
-            self._fades.popitem()[1]()
+        self.fades.cancel()
         self.monitor.async_shutdown()
 
     async def async_refresh_session(self) -> None:
@@ -260,8 +257,7 @@ class WahaCoordinator:
             self.tracker.untrack(chat_id)
             self._chat_listeners.pop(chat_id, None)
             # A fade still pending would reach the chat's next entities if re-added.
-            for key in [key for key in self._fades if key[0] == chat_id]:
-                self._fades.pop(key)()
+            self.fades.cancel(chat_id)
         added = [
             self.tracker.track(
                 chat_id,
@@ -321,8 +317,7 @@ class WahaCoordinator:
         """Restart the fades the changes call for, then tell the chat's entities."""
         if applied.chat is None or not applied.changes:
             return
-        for change in applied.changes:
-            self._schedule_fade(change)
+        self.fades.schedule(applied.changes)
         self._dispatch(applied.chat.chat_id, applied.changes)
 
     @callback
@@ -351,26 +346,13 @@ class WahaCoordinator:
         for applied in self.tracker.lid_resolved(lid, phone):
             self._route(applied)
 
-    # Fades ---------------------------------------------------------------------------
-
     @callback
-    def _schedule_fade(self, change: PresenceChange) -> None:
-        """Let typing or recording fade like WhatsApp's own indicator does."""
-        # A lost `paused` would otherwise leave the contact typing for good.
-        key = (change.chat_id, change.participant)
-        if cancel := self._fades.pop(key, None):
-            cancel()
-        if not change.presence.is_chat_state:
-            return
-
-        @callback
-        def fade() -> None:
-            self._fades.pop(key, None)
-            faded = self.tracker.fade(*key, change.timestamp, self.engine)
-            if faded is not None:
-                self._dispatch(change.chat_id, (faded,))
-
-        # A plain loop timer: this runs on every typing event, HassJob is not needed.
-        self._fades[key] = self.hass.loop.call_later(
-            CHAT_STATE_TIMEOUT_SECONDS, fade
-        ).cancel
+    def _fade(self, chat_id: str, stamp: int, participants: set[str]) -> None:
+        """End the typing or recording nobody refreshed: one write for the batch."""
+        changes = [
+            faded
+            for participant in participants
+            if (faded := self.tracker.fade(chat_id, participant, stamp, self.engine))
+        ]
+        if changes:
+            self._dispatch(chat_id, tuple(changes))

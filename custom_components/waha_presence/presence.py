@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -107,7 +107,7 @@ class PresenceTracker:
         self._seen: OrderedDict[str, None] = OrderedDict()
         # LIDs that are no tracked contact, and reports held while one is looked up.
         self._lids_unknown: set[str] = set()
-        self._held: dict[str, list[tuple[ChatPresences, int]]] = {}
+        self._held: dict[str, deque[tuple[ChatPresences, int]]] = {}
 
     # Tracked chats -------------------------------------------------------------
 
@@ -116,6 +116,8 @@ class PresenceTracker:
         chat = ChatState(chat_id=chat_id, name=name, subentry_id=subentry_id)
         self.chats[chat_id] = chat
         self._aliases[chat_id] = chat_id
+        # A LID that was nobody's may be this chat's: ask again when it shows up.
+        self._lids_unknown.clear()
         return chat
 
     def untrack(self, chat_id: str) -> None:
@@ -245,21 +247,19 @@ class PresenceTracker:
         if lid in self._lids_unknown:
             return None
         if (held := self._held.get(lid)) is not None:
-            # Kept for when the lookup answers; ordering sorts them out then.
-            if len(held) < LID_HELD_EVENTS:
-                held.append((report, timestamp))
+            # Kept for when the lookup answers, the newest if there are too many;
+            # ordering sorts them out then.
+            held.append((report, timestamp))
             return None
-        self._held[lid] = [(report, timestamp)]
+        self._held[lid] = deque([(report, timestamp)], maxlen=LID_HELD_EVENTS)
         return lid
 
     def lid_resolved(self, lid: str, phone: str | None) -> list[Applied]:
         """Take WAHA's answer for a LID; return what its held reports changed."""
-        held = self._held.pop(lid, [])
-        if phone is None or phone not in self.chats:
+        held = self._held.pop(lid, ())
+        if phone is None or not self.learn_alias(phone, lid):
             self._lids_unknown.add(lid)
             return []
-        self.chats[phone].alias = lid
-        self._aliases[lid] = phone
         return [self.apply(report, timestamp) for report, timestamp in held]
 
     def lid_failed(self, lid: str, *, retry: bool) -> None:

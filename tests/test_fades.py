@@ -1,0 +1,166 @@
+"""Fade timers, in plain pytest: batching per event, restarts, cancels."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from custom_components.waha_presence.fades import CHAT_STATE_TIMEOUT_SECONDS, FadeTimers
+from custom_components.waha_presence.models import PresenceStatus
+from custom_components.waha_presence.presence import PresenceChange
+
+GROUP = "120363000000000001@g.us"
+
+
+@dataclass
+class Handle:
+    """A timer handle of the fake loop."""
+
+    when: float
+    func: Callable[..., None]
+    args: tuple[Any, ...]
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        """Cancel the timer."""
+        self.cancelled = True
+
+
+@dataclass
+class FakeLoop:
+    """Just `call_later`, with a clock the test moves."""
+
+    now: float = 0.0
+    handles: list[Handle] = field(default_factory=list)
+
+    def call_later(self, delay: float, func: Callable[..., None], *args: Any) -> Handle:
+        """Schedule `func` at now + delay."""
+        handle = Handle(self.now + delay, func, args)
+        self.handles.append(handle)
+        return handle
+
+    def advance(self, seconds: float) -> None:
+        """Run every live timer that is due by then, in time order."""
+        self.now += seconds
+        for handle in sorted(self.handles, key=lambda h: h.when):
+            if handle.when <= self.now and not handle.cancelled:
+                handle.cancelled = True
+                handle.func(*handle.args)
+
+    @property
+    def live(self) -> int:
+        """Return how many timers are still pending."""
+        return sum(not h.cancelled and h.when > self.now for h in self.handles)
+
+
+def change(participant: str, presence: PresenceStatus, stamp: int) -> PresenceChange:
+    """Return a live change of one group member."""
+    return PresenceChange(
+        chat_id=GROUP,
+        participant=participant,
+        presence=presence,
+        previous=None,
+        last_seen_changed=False,
+        live=True,
+        timestamp=stamp,
+    )
+
+
+def timers() -> tuple[FakeLoop, FadeTimers, list[tuple[str, int, set[str]]]]:
+    """Return a fake loop, fade timers on it, and the batches that came due."""
+    loop = FakeLoop()
+    due: list[tuple[str, int, set[str]]] = []
+    fades = FadeTimers(
+        cast("asyncio.AbstractEventLoop", loop),
+        lambda chat, stamp, members: due.append((chat, stamp, set(members))),
+    )
+    return loop, fades, due
+
+
+def test_members_of_one_event_fade_together() -> None:
+    """One event that set 1,024 members typing gives one timer and one batch."""
+    loop, fades, due = timers()
+    members = [f"{n}@c.us" for n in range(1024)]
+    fades.schedule(tuple(change(m, PresenceStatus.TYPING, 1000) for m in members))
+    assert loop.live == 1
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS - 1)
+    assert due == []
+    loop.advance(1)
+    assert due == [(GROUP, 1000, set(members))]
+
+
+def test_any_other_presence_ends_the_fade() -> None:
+    """A member who paused (or went online) does not fade any more."""
+    loop, fades, due = timers()
+    fades.schedule(
+        (
+            change("a@c.us", PresenceStatus.TYPING, 1000),
+            change("b@c.us", PresenceStatus.RECORDING, 1000),
+        )
+    )
+    fades.schedule((change("a@c.us", PresenceStatus.PAUSED, 2000),))
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == [(GROUP, 1000, {"b@c.us"})]
+
+
+def test_typing_again_moves_the_member_to_the_new_batch() -> None:
+    """A refreshed indicator fades 30 s after the refresh, not after the first."""
+    loop, fades, due = timers()
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    loop.advance(20)
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 21000),))
+    loop.advance(10)
+    assert due == []
+    loop.advance(20)
+    assert due == [(GROUP, 21000, {"a@c.us"})]
+
+
+def test_the_same_stamp_again_restarts_its_batch() -> None:
+    """Two events with one timestamp: the batch waits for the later one."""
+    loop, fades, due = timers()
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    loop.advance(20)
+    fades.schedule((change("b@c.us", PresenceStatus.TYPING, 1000),))
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS - 1)
+    assert due == []
+    loop.advance(1)
+    assert due == [(GROUP, 1000, {"a@c.us", "b@c.us"})]
+
+
+def test_cancel_one_chat_or_all() -> None:
+    """Cancelled fades never come due, and other chats keep theirs."""
+    loop, fades, due = timers()
+    other = "31611111111@c.us"
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    fades.schedule(
+        (
+            PresenceChange(
+                chat_id=other,
+                participant=other,
+                presence=PresenceStatus.TYPING,
+                previous=None,
+                last_seen_changed=False,
+                live=True,
+                timestamp=1000,
+            ),
+        )
+    )
+    fades.cancel(GROUP)
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == [(other, 1000, {other})]
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 5000),))
+    fades.cancel()
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert len(due) == 1
+    assert loop.live == 0
+
+
+def test_a_batch_emptied_by_later_events_calls_nothing() -> None:
+    """When every member of a batch moved on, its timer comes due silently."""
+    loop, fades, due = timers()
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    fades.schedule((change("a@c.us", PresenceStatus.ONLINE, 2000),))
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == []
