@@ -53,7 +53,8 @@ def session_info(session: SimSession, *, detailed: bool = False) -> dict[str, An
         "timestamps": {"activity": session.activity_ts},
     }
     if detailed:
-        info["engine"] = engines.engine_info(session.engine)
+        # WAHA names a session's engine once it runs: a STOPPED one has `engine: {}`.
+        info["engine"] = engines.engine_info(session.engine) if session.running else {}
     return info
 
 

@@ -18,6 +18,7 @@ from .httputil import (
     sim_of,
     validation_error,
 )
+from .outage import RECONNECT_ATTEMPTS, RECONNECT_SECONDS
 from .state import RecordedRequest, SimSession
 
 
@@ -26,6 +27,7 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_post("/_sim/sessions", add_session)
     router.add_post("/_sim/sessions/{name}/status", set_status)
     router.add_post("/_sim/sessions/{name}/restart", restart)
+    router.add_post("/_sim/sessions/{name}/whatsapp", whatsapp)
     router.add_post("/_sim/sessions/{name}/presence", set_presence)
     router.add_post("/_sim/sessions/{name}/contacts", add_contact)
     router.add_post("/_sim/sessions/{name}/groups", add_group)
@@ -100,6 +102,26 @@ async def restart(request: web.Request) -> web.Response:
     session = _session(request)
     await sim.restart_session(session.name)
     return reply({"status": session.status})
+
+
+async def whatsapp(request: web.Request) -> web.Response:
+    """Cut or restore WhatsApp: `{"reachable", "every"?, "attempts"?}`."""
+    sim = sim_of(request)
+    session = _session(request)
+    body = await read_object(request)
+    if not isinstance(reachable := body.get("reachable"), bool):
+        raise validation_error(["reachable must be a boolean"])
+    if reachable:
+        await sim.reach_whatsapp(session.name)
+        return reply({"reachable": True, "status": session.status})
+    every = body.get("every", RECONNECT_SECONDS)
+    attempts = body.get("attempts", RECONNECT_ATTEMPTS)
+    if isinstance(every, bool) or not isinstance(every, int | float) or every < 0:
+        raise validation_error(["every must be a number of seconds"])
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise validation_error(["attempts must be a positive integer"])
+    sim.lose_whatsapp(session.name, every=float(every), attempts=attempts)
+    return reply({"reachable": False, "status": session.status})
 
 
 async def set_presence(request: web.Request) -> web.Response:

@@ -61,6 +61,8 @@ class SimSession:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     offline_timer: asyncio.TimerHandle | None = None
+    # The engine's reconnect loop while WhatsApp is out of reach.
+    outage: asyncio.Task[None] | None = None
 
     @property
     def running(self) -> bool:

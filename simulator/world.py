@@ -27,7 +27,7 @@ from .const import (
 )
 from .delivery import wired_webhooks
 from .ids import event_id as new_event_id, normalize_chat_id, normalize_lid, now_ms
-from .runtime import SimRuntime
+from .outage import SimOutage
 from .state import SimContact, SimGroup, SimSession
 
 DEFAULT_ME: Mapping[str, Any] = MappingProxyType(
@@ -35,7 +35,7 @@ DEFAULT_ME: Mapping[str, Any] = MappingProxyType(
 )
 
 
-class SimWorld(SimRuntime):
+class SimWorld(SimOutage):
     """The simulated WAHA server's state and rules, without an HTTP listener."""
 
     def __init__(
@@ -278,6 +278,7 @@ class SimWorld(SimRuntime):
 
     async def stop_session(self, session: SimSession) -> None:
         """Stop the engine: STOPPED goes to the old webhooks, caches are dropped."""
+        self.end_outage(session)
         if session.running:
             await self.transition(session, STOPPED)
         session.webhooks = []

@@ -69,7 +69,8 @@ def engine() -> str:
 @pytest.fixture
 async def waha(socket_enabled: None, engine: str) -> AsyncGenerator[WahaSimulator]:
     """Run the WAHA simulator on loopback with one logged-in session and contacts."""
-    sim = WahaSimulator(API_KEY, retry_delay_scale=0.0)
+    # WAHA runs its sessions on the server's engine.
+    sim = WahaSimulator(API_KEY, retry_delay_scale=0.0, engine=engine)
     sim.add_session(
         SESSION,
         engine=engine,

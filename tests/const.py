@@ -14,7 +14,9 @@ BOB_LID = "222222222222@lid"
 CAROL = "31633333333@c.us"
 FAMILY = "120363000000000001@g.us"
 
-# Entities of the tracked chats above.
+# Entities of the account, and of the tracked chats above.
+SESSION_STATUS = "sensor.home_session_status"
+ACCOUNT_PRESENCE = "select.home_account_presence"
 ALICE_PRESENCE = "sensor.alice_presence"
 ALICE_ONLINE = "binary_sensor.alice_online"
 ALICE_SEEN = "sensor.alice_last_seen"

@@ -9,7 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.core import Event, HomeAssistant, callback
 from simulator import WahaSimulator
 
 from .const import HMAC_KEY, SESSION, WEBHOOK_ID
@@ -26,6 +27,23 @@ async def wait_for(
             if predicate():
                 return
             await asyncio.sleep(0.01)
+
+
+def record_writes(hass: HomeAssistant, *entity_ids: str) -> dict[str, list[str]]:
+    """Record each state written for the entities, changed or not."""
+    writes: dict[str, list[str]] = {entity_id: [] for entity_id in entity_ids}
+
+    @callback
+    def wanted(data: Any) -> bool:
+        return data["entity_id"] in writes
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        writes[event.data["entity_id"]].append(event.data["new_state"].state)
+
+    for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
+        hass.bus.async_listen(event_type, record, event_filter=wanted)
+    return writes
 
 
 async def settle(hass: HomeAssistant) -> None:

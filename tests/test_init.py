@@ -146,6 +146,22 @@ async def test_wrong_key_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
+async def test_one_refusal_at_setup_starts_no_reauth(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A single 401 at setup (WAHA restarting) is asked again: setup goes on."""
+    waha.fail_next(
+        "GET",
+        f"/api/sessions/{SESSION}",
+        401,
+        {"message": "Unauthorized", "statusCode": 401},
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
 async def test_unload_and_remove_clean_up(
     hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
 ) -> None:

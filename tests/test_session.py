@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import json
 import logging
 
 from aiohttp.test_utils import TestClient
@@ -14,6 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.waha_presence.const import DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -24,18 +26,42 @@ from simulator.api_sessions import session_info
 from .conftest import chat_subentry
 from .const import (
     ACCOUNT_ID,
+    ACCOUNT_PRESENCE,
     ALICE,
     ALICE_ACTIVITY,
     ALICE_ONLINE,
     ALICE_PRESENCE,
+    API_KEY,
     BOB,
     FAMILY_ACTIVE,
     SESSION,
+    SESSION_STATUS,
     WEBHOOK_ID,
 )
-from .helpers import post_event, presence_payload, settle, wait_for
+from .helpers import post_event, presence_payload, record_writes, settle, wait_for
 
 USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
+UNAUTHORIZED = {"message": "Unauthorized", "statusCode": 401}
+
+
+def _reauth_flows(hass: HomeAssistant) -> list[str]:
+    return [
+        flow["flow_id"]
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
+def _session_reads(waha: WahaSimulator) -> int:
+    path = f"/api/sessions/{SESSION}"
+    return sum(r.method == "GET" and r.path == path for r in waha.requests)
+
+
+async def _watchdog(hass: HomeAssistant, minutes: int = 1) -> None:
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(minutes=minutes, seconds=1)
+    )
+    await settle(hass)
 
 
 async def test_availability_and_repair_issue(
@@ -320,3 +346,82 @@ async def test_watchdog_does_not_restart_in_a_loop(
         await settle(hass)
     assert [r.method for r in waha.requests].count("PUT") == puts + 1
     assert caplog.text.count("does not keep the config") == 1
+
+
+async def test_one_refusal_starts_no_reauth(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A single 401 (WAHA restarting, a proxy hiccup) is asked again, not reauthed."""
+    waha.fail_next("GET", f"/api/sessions/{SESSION}", 401, UNAUTHORIZED)
+    reads = _session_reads(waha)
+    await _watchdog(hass)
+    assert _session_reads(waha) == reads + 2
+    assert _reauth_flows(hass) == []
+    assert ready.runtime_data.coordinator.available
+
+
+async def test_reauth_withdrawn_when_the_key_works_again(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A key refused for real asks for a new one; accepted again, the request goes."""
+    waha.api_key = "rotated"
+    await _watchdog(hass)
+    assert len(_reauth_flows(hass)) == 1
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert hass.states.get(SESSION_STATUS).state == STATE_UNAVAILABLE
+    waha.api_key = API_KEY
+    await _watchdog(hass, minutes=2)
+    assert _reauth_flows(hass) == []
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
+    )
+
+
+async def test_whatsapp_out_of_reach_writes_account_entities_once(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """NOWEB repeats STARTING every 2 s without WhatsApp: only changes are written."""
+    coordinator = ready.runtime_data.coordinator
+    # Learn the account's presence that setup's subscribes changed (auto-online).
+    await _watchdog(hass)
+    notified: list[None] = []
+    coordinator.async_add_session_listener(lambda: notified.append(None))
+    writes = record_writes(hass, SESSION_STATUS, ACCOUNT_PRESENCE)
+    waha.deliveries.clear()
+    waha.lose_whatsapp(SESSION, every=0.05, attempts=10)
+    await wait_for(hass, lambda: coordinator.raw_status == "FAILED")
+    statuses = [
+        json.loads(d.body)["payload"]["status"] for d in await waha.wait_deliveries(11)
+    ]
+    assert statuses == ["STARTING"] * 10 + ["FAILED"]
+    # The watchdog reads the same session: nothing to write either.
+    await _watchdog(hass, minutes=2)
+    assert writes == {
+        SESSION_STATUS: ["starting", "failed"],
+        ACCOUNT_PRESENCE: [STATE_UNAVAILABLE],
+    }
+    assert len(notified) == 2
+
+
+@pytest.mark.parametrize("engine", ["WEBJS"])
+async def test_stopped_webjs_session_needs_one_put(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A STOPPED WEBJS session names no engine: WAHA's own makes one PUT enough."""
+    session = waha.session(SESSION)
+    await waha.stop_session(session)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await settle(hass)
+    puts = [r.json for r in waha.requests if r.method == "PUT"]
+    assert len(puts) == 1
+    assert puts[0]["config"]["webjs"] == {"tagsEventsOn": True}
+    assert session.status == "STOPPED"
+
+    await waha.start_session(session)
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    await wait_for(hass, lambda: ALICE in session.subscriptions)
+    await settle(hass)
+    assert [r.method for r in waha.requests].count("PUT") == 1
+    assert coordinator.engine == "WEBJS"

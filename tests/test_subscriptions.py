@@ -29,7 +29,29 @@ from .const import (
     HMAC_KEY,
     SESSION,
 )
-from .helpers import wait_for
+from .helpers import settle, wait_for
+
+SERVER_ERROR = {"statusCode": 500, "message": "Internal server error"}
+
+
+def _subscribe_path(chat_id: str) -> str:
+    return f"/api/{SESSION}/presence/{chat_id}/subscribe"
+
+
+async def _later(hass: HomeAssistant, seconds: float) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await settle(hass)
+
+
+async def _reconnect(
+    hass: HomeAssistant, waha: WahaSimulator, entry: MockConfigEntry
+) -> None:
+    """WhatsApp drops and comes back: WAHA forgot every subscription."""
+    coordinator = entry.runtime_data.coordinator
+    waha.lose_whatsapp(SESSION, every=60)
+    await wait_for(hass, lambda: not coordinator.available)
+    await waha.reach_whatsapp(SESSION)
+    await wait_for(hass, lambda: coordinator.available)
 
 
 def _subscribes(waha: WahaSimulator) -> list[str]:
@@ -181,3 +203,102 @@ async def test_one_failing_subscribe_spares_the_others(
         ),
     )
     assert ALICE not in waha.session(SESSION).subscriptions
+
+
+async def test_failed_subscribe_retried_per_id(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WAHA answering 500 during a reconnect: each id is tried again until it works."""
+    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR, count=2)
+    waha.fail_next("POST", _subscribe_path(ALICE_LID), 500, SERVER_ERROR)
+    await _reconnect(hass, waha, ready)
+    subscriptions = waha.session(SESSION).subscriptions
+    await wait_for(hass, lambda: {BOB, BOB_LID, FAMILY} <= subscriptions)
+    await settle(hass)
+    assert not {ALICE, ALICE_LID} & subscriptions
+    # Until the retry, WhatsApp does not tell us about Alice.
+    await waha.set_contact_presence(SESSION, ALICE, "online")
+    await settle(hass)
+    assert hass.states.get(ALICE_PRESENCE).state != "online"
+    before = _subscribes(waha)
+
+    await _later(hass, 5.5)
+    assert ALICE_LID in subscriptions
+    assert ALICE not in subscriptions
+    await waha.set_contact_presence(SESSION, ALICE, "online")
+    await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
+    # The phone id waits twice as long for its next try; then no more.
+    await _later(hass, 8)
+    assert ALICE not in subscriptions
+    await _later(hass, 11)
+    assert ALICE in subscriptions
+    await _later(hass, 200)
+    retried = _subscribes(waha)[len(before) :]
+    assert sorted(retried) == sorted([ALICE_LID, ALICE, ALICE])
+
+
+async def test_phone_id_timing_out_spares_the_lid(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A subscribe that gets no answer in time costs neither the LID nor the retry."""
+    ready.runtime_data.client.timeout = 0.3
+    waha.delay_next("POST", _subscribe_path(ALICE), 2)
+    await _reconnect(hass, waha, ready)
+    subscriptions = waha.session(SESSION).subscriptions
+    await wait_for(hass, lambda: {ALICE_LID, BOB, BOB_LID, FAMILY} <= subscriptions)
+    await settle(hass)
+    # WAHA dropped the request it held when we gave up on it.
+    assert ALICE not in subscriptions
+    await _later(hass, 5.5)
+    assert ALICE in subscriptions
+
+
+async def test_retry_ends_with_the_chat(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A chat no longer tracked is not subscribed again."""
+    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
+    waha.fail_next("POST", _subscribe_path(ALICE_LID), 500, SERVER_ERROR)
+    await _reconnect(hass, waha, ready)
+    await wait_for(hass, lambda: FAMILY in waha.session(SESSION).subscriptions)
+    await settle(hass)
+    subentry_id = next(
+        sid for sid, sub in ready.subentries.items() if sub.unique_id == ALICE
+    )
+    assert hass.config_entries.async_remove_subentry(ready, subentry_id)
+    await settle(hass)
+    before = len(_subscribes(waha))
+    await _later(hass, 60)
+    assert _subscribes(waha)[before:] == []
+
+
+async def test_retry_waits_for_working(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A retry due while the session is down is left to the subscribes of its return."""
+    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
+    await _reconnect(hass, waha, ready)
+    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
+    await settle(hass)
+    coordinator = ready.runtime_data.coordinator
+    waha.lose_whatsapp(SESSION, every=600)
+    await wait_for(hass, lambda: not coordinator.available)
+    before = len(_subscribes(waha))
+    await _later(hass, 30)
+    assert _subscribes(waha)[before:] == []
+    await waha.reach_whatsapp(SESSION)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+
+
+async def test_unload_cancels_retries(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Nothing is subscribed for an entry that is gone."""
+    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
+    await _reconnect(hass, waha, ready)
+    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
+    await settle(hass)
+    assert await hass.config_entries.async_unload(ready.entry_id)
+    before = len(_subscribes(waha))
+    await _later(hass, 60)
+    assert _subscribes(waha)[before:] == []

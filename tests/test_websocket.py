@@ -155,6 +155,35 @@ async def test_refused_key_starts_reauth(
     assert not runtime.websocket.connected.is_set()
 
 
+async def test_one_refused_socket_starts_no_reauth(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A socket closed with 1008 once, with a key WAHA takes again: no reauth."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    waha.api_key = "rotated"
+    path = f"/api/sessions/{SESSION}"
+    # Our next session read is held while the key comes back (a WAHA restarting).
+    waha.delay_next("GET", path, 0.5)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    waha.requests.clear()
+    await waha.start(port=port)
+    await wait_for(hass, lambda: path in [r.path for r in waha.requests], limit=10)
+    waha.api_key = API_KEY
+    await wait_for(hass, lambda: runtime.coordinator.available, limit=10)
+    assert [r.path for r in waha.requests].count("/ws") >= 2
+    assert not [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+    assert "WAHA refused the WebSocket" not in caplog.text
+
+
 async def test_malformed_frames_ignored(
     hass: HomeAssistant,
     waha: WahaSimulator,

@@ -159,7 +159,7 @@ def _delivery(
         on_event=coordinator.async_handle_event,
         on_connected=coordinator.async_resync,
         on_disconnected=lambda: coordinator.async_set_events_flowing(False),
-        on_auth_failed=lambda: entry.async_start_reauth(hass),
+        on_auth_refused=coordinator.async_key_refused,
     )
     entry.async_on_unload(websocket.async_stop)
     return None, websocket

@@ -204,6 +204,11 @@ class WahaCoordinator:
         await self.monitor.async_poll(reconnected=True)
         self.async_schedule_sync(read_state=True)
 
+    async def async_key_refused(self) -> bool:
+        """Check the API key after WAHA refused the WebSocket; True when it is wrong."""
+        await self.monitor.async_poll()
+        return self.monitor.key_refused
+
     @callback
     def async_set_events_flowing(self, flowing: bool) -> None:
         """Record whether the event stream (WebSocket) is connected."""
@@ -254,6 +259,7 @@ class WahaCoordinator:
             if subentry.subentry_type == SUBENTRY_CHAT
         }
         for chat_id in set(self.chats) - set(wanted):
+            self.subscriptions.async_forget(self.chats[chat_id])
             self.tracker.untrack(chat_id)
             self._chat_listeners.pop(chat_id, None)
             # A fade still pending would reach the chat's next entities if re-added.

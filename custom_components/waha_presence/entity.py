@@ -35,6 +35,7 @@ class WahaEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    _shown: tuple[object, ...] = ()
 
     def __init__(
         self, coordinator: WahaCoordinator, description: EntityDescription
@@ -52,9 +53,24 @@ class WahaEntity(Entity):
 
     async def async_added_to_hass(self) -> None:
         """Follow session changes."""
+        # Home Assistant writes this state right after this method returns.
+        self._shown = self._showing()
         self.async_on_remove(
-            self.coordinator.async_add_session_listener(self.async_write_ha_state)
+            self.coordinator.async_add_session_listener(self._async_session_changed)
         )
+
+    def _showing(self) -> tuple[object, ...]:
+        """Return what the state machine would get from this entity now."""
+        if not self.available:
+            return (False,)
+        return (True, self.state, self.extra_state_attributes)
+
+    @callback
+    def _async_session_changed(self) -> None:
+        """Write the state only when this entity's part of the session changed."""
+        if (shown := self._showing()) != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
 
 
 class WahaChatEntity(Entity):

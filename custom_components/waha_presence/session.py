@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -59,9 +59,13 @@ class SessionMonitor:
         self.status = SessionStatus.UNKNOWN
         self.raw_status: str | None = None
         self.reachable = True
+        # True once WAHA refused the key twice in a row; reauth is under way.
+        self.key_refused = False
         # False while the WebSocket that brings our events is down.
         self.events_flowing = True
         self._was_available: bool | None = None
+        # The session's engine: WAHA names it only while the session runs.
+        self._engine: str | None = None
         self._status_ts = 0
         self._status_events = 0
         self._config_put = False
@@ -80,7 +84,7 @@ class SessionMonitor:
     @property
     def engine(self) -> str | None:
         """Return the session's engine, when known."""
-        return self.session.engine if self.session else None
+        return self._engine
 
     @property
     def account_presence(self) -> PresenceStatus | None:
@@ -99,10 +103,11 @@ class SessionMonitor:
         flowing: bool | None = None,
     ) -> bool:
         """Take new inputs, judge availability once; return True when it rose."""
-        before = (self.status, self.raw_status, self.reachable, self.events_flowing)
+        before = self._shown()
         if session is not None:
             # WAHA answered: it is reachable, and this is the status it gave.
             self.session = session
+            self._engine = session.engine or self._engine
             self.reachable = True
             status = (session.status, session.raw_status)
             self.repairs.update_store(store_missing(session.config, engine=self.engine))
@@ -115,12 +120,9 @@ class SessionMonitor:
             if raw_status != self.raw_status:
                 self.raw_status = raw_status
                 self.repairs.update_login(self.status, raw_status)
-        if session is None and before == (
-            self.status,
-            self.raw_status,
-            self.reachable,
-            self.events_flowing,
-        ):
+        if before == self._shown():
+            # Nothing entities show changed (NOWEB repeats STARTING every 2 s
+            # while WhatsApp is out of reach; the watchdog reads the same session).
             return False
         available = self.available
         flipped = available != self._was_available
@@ -130,6 +132,16 @@ class SessionMonitor:
         self._was_available = available
         self._on_change(flipped)
         return rose
+
+    def _shown(self) -> tuple[object, ...]:
+        """Return the inputs that entities show."""
+        return (
+            self.status,
+            self.raw_status,
+            self.reachable,
+            self.events_flowing,
+            self.account_presence,
+        )
 
     def _log_edge(self, available: bool) -> None:
         if available:
@@ -152,7 +164,15 @@ class SessionMonitor:
 
     async def async_initialize(self) -> None:
         """Read the session once; errors propagate to setup."""
-        self._set(session=await self._async_fetch())
+        session = await self._async_read()
+        if session.engine is None:
+            # A STOPPED session names no engine (`engine: {}`), yet the config we
+            # PUT now must suit it (WEBJS needs tagsEventsOn), or a second PUT and
+            # restart follow once it runs. Its config cannot tell: it has no engine
+            # field, and may hold any engine's block (WAHA adds `noweb.markOnline`
+            # to every config). WAHA runs its sessions on the server's engine.
+            self._engine = await _async_server_engine(self.client)
+        self._set(session=session)
 
     @callback
     def async_start(self) -> None:
@@ -188,15 +208,31 @@ class SessionMonitor:
             session = replace(session, status=self.status, raw_status=self.raw_status)
         return session
 
-    async def async_poll(self, *, reconnected: bool = False) -> None:
-        """Read the session now; after a reconnect the caller subscribes itself."""
+    async def _async_read(self) -> SessionInfo:
+        """Read the session; WAHA refuses the key only when it does so twice."""
         try:
             session = await self._async_fetch()
         except WahaAuthError:
+            # One 401 may be WAHA restarting or a proxy hiccup; a changed key is
+            # refused every time. Ask again at once, with the request every key
+            # that works here may make (a session-scoped key may not read the
+            # server), rather than ask the user for a key that may be right.
+            session = await self._async_fetch()
+        self.key_refused = False
+        _withdraw_reauth(self.hass, self.entry)
+        return session
+
+    async def async_poll(self, *, reconnected: bool = False) -> None:
+        """Read the session now; after a reconnect the caller subscribes itself."""
+        try:
+            session = await self._async_read()
+        except WahaAuthError:
+            self.key_refused = True
             self._set(reachable=False, flowing=True if reconnected else None)
             self.entry.async_start_reauth(self.hass)
             return
         except WahaError as err:
+            # Unconfirmed (a refusal, then no answer) counts as unreachable too.
             LOGGER.debug("Session poll failed: %s", err)
             self._set(reachable=False, flowing=True if reconnected else None)
             return
@@ -286,3 +322,23 @@ class SessionMonitor:
     def set_events_flowing(self, flowing: bool) -> None:
         """Record whether the event stream (WebSocket) is connected."""
         self._set(flowing=flowing)
+
+
+async def _async_server_engine(client: WahaClient) -> str | None:
+    """Return the server's default engine, or None when WAHA does not say."""
+    try:
+        version = await client.server_version()
+    except WahaError as err:
+        # A session-scoped key may not read the server: the session tells later.
+        LOGGER.debug("Cannot read the engine of WAHA: %s", err)
+        return None
+    engine = version.get("engine")
+    return engine if isinstance(engine, str) and engine else None
+
+
+@callback
+def _withdraw_reauth(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Abort the entry's reauth flow: WAHA takes its key again."""
+    for flow in list(entry.async_get_active_flows(hass, {SOURCE_REAUTH})):
+        LOGGER.info("WAHA accepts the API key again; re-authentication is withdrawn")
+        hass.config_entries.flow.async_abort(flow["flow_id"])

@@ -5,19 +5,36 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
 from .api import WahaClient
 from .const import DOMAIN, INITIAL_READ_CONCURRENCY, LOGGER
 from .engines import lists_all_presences
-from .exceptions import WahaConnectionError, WahaError, WahaNotSupportedError
+from .exceptions import (
+    WahaConnectionError,
+    WahaError,
+    WahaNotSupportedError,
+    WahaResponseError,
+    WahaSessionNotReadyError,
+)
 from .models import ChatPresences
 from .presence import ChatState, PresenceTracker
 from .session import SessionMonitor
+
+# A failed subscribe is tried again after 5 s, 10 s, 20 s … and then every 2
+# minutes, well within the default renewal interval (10 min). No jitter: one
+# client asks one WAHA about a few ids, each id keeps its own schedule, and
+# fixed times keep the schedule testable.
+RETRY_FIRST_SECONDS = 5.0
+RETRY_MAX_SECONDS = 120.0
+# What another try may cure: no answer in time, a 5xx, a session not WORKING
+# yet. A 400, 404 or 501 would be refused the same way again.
+RETRYABLE = (WahaConnectionError, WahaResponseError, WahaSessionNotReadyError)
 
 
 class SubscriptionKeeper:
@@ -42,6 +59,9 @@ class SubscriptionKeeper:
         self._on_read = on_read
         self._lock = asyncio.Lock()
         self._unsub_timer: CALLBACK_TYPE | None = None
+        # Ids whose subscribe failed: tries so far, and the timer of the next.
+        self._tries: dict[str, int] = {}
+        self._retries: dict[str, CALLBACK_TYPE] = {}
 
     @callback
     def async_start(self, interval: timedelta) -> None:
@@ -56,10 +76,18 @@ class SubscriptionKeeper:
 
     @callback
     def async_stop(self) -> None:
-        """Stop renewing."""
+        """Stop renewing and retrying."""
         if self._unsub_timer is not None:
             self._unsub_timer()
             self._unsub_timer = None
+        for chat_id in list(self._retries):
+            self._drop_retry(chat_id)
+
+    @callback
+    def async_forget(self, chat: ChatState) -> None:
+        """Stop retrying a chat that is no longer tracked."""
+        for chat_id in filter(None, (chat.chat_id, chat.alias)):
+            self._drop_retry(chat_id)
 
     @callback
     def async_schedule(
@@ -83,15 +111,14 @@ class SubscriptionKeeper:
             return
         chats = list(self.tracker.chats.values()) if only is None else only
         async with self._lock:
+            await self._async_resolve_aliases(chats)
+            await self._bounded(self._async_subscribe, chats)
+            if not read_state:
+                return
             try:
-                await self._async_resolve_aliases(chats)
-                await self._bounded(self._async_subscribe, chats)
-                if read_state:
-                    await self._async_read_state(chats)
+                await self._async_read_state(chats)
             except WahaError as err:
-                LOGGER.debug(
-                    "Presence upkeep for %s stopped: %s", self.session_name, err
-                )
+                LOGGER.debug("Presence read for %s stopped: %s", self.session_name, err)
 
     async def _bounded(
         self,
@@ -117,8 +144,11 @@ class SubscriptionKeeper:
                 continue
             try:
                 alias = await self.client.other_id(self.session_name, chat.chat_id)
-            except WahaConnectionError:
-                raise
+            except WahaConnectionError as err:
+                # Not a time-out per chat: subscribe the ids we know, and the
+                # retries of those that fail look the other ids up again.
+                LOGGER.debug("No other ids while WAHA does not answer: %s", err)
+                return
             except WahaError as err:
                 LOGGER.debug("No other id for %s: %s", chat.chat_id, err)
                 continue
@@ -126,13 +156,68 @@ class SubscriptionKeeper:
                 self.tracker.learn_alias(chat.chat_id, alias)
 
     async def _async_subscribe(self, chat: ChatState) -> None:
+        # Each id on its own: the phone id timing out must not cost the LID.
         for chat_id in filter(None, (chat.chat_id, chat.alias)):
-            try:
-                await self.client.subscribe_presence(self.session_name, chat_id)
-            except WahaConnectionError:
-                raise
-            except WahaError as err:
-                LOGGER.debug("Subscribing to %s failed: %s", chat_id, err)
+            await self._async_subscribe_id(chat_id)
+
+    async def _async_subscribe_id(self, chat_id: str) -> None:
+        try:
+            await self.client.subscribe_presence(self.session_name, chat_id)
+        except RETRYABLE as err:
+            LOGGER.debug("Subscribing to %s failed, trying again: %s", chat_id, err)
+            self._schedule_retry(chat_id)
+        except WahaError as err:
+            LOGGER.debug("Subscribing to %s failed: %s", chat_id, err)
+            self._drop_retry(chat_id)
+        else:
+            self._drop_retry(chat_id)
+
+    # Retries -------------------------------------------------------------------------
+
+    @callback
+    def _schedule_retry(self, chat_id: str) -> None:
+        """Try one id again later, each time after twice the wait."""
+        if chat_id in self._retries or self.tracker.tracked_chat_id(chat_id) is None:
+            return
+        tries = self._tries.get(chat_id, 0)
+        self._tries[chat_id] = tries + 1
+        self._retries[chat_id] = async_call_later(
+            self.hass,
+            min(RETRY_FIRST_SECONDS * 2**tries, RETRY_MAX_SECONDS),
+            HassJob(
+                partial(self._async_retry_due, chat_id),
+                f"{DOMAIN} subscribe retry",
+                cancel_on_shutdown=True,
+            ),
+        )
+
+    @callback
+    def _drop_retry(self, chat_id: str) -> None:
+        self._tries.pop(chat_id, None)
+        if cancel := self._retries.pop(chat_id, None):
+            cancel()
+
+    @callback
+    def _async_retry_due(self, chat_id: str, _now: datetime) -> None:
+        self._retries.pop(chat_id, None)
+        if not self.monitor.available or self.tracker.tracked_chat_id(chat_id) is None:
+            # Back to WORKING subscribes every chat; an untracked one needs none.
+            self._tries.pop(chat_id, None)
+            return
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_retry(chat_id),
+            f"{DOMAIN} subscribe retry {self.session_name}",
+        )
+
+    async def _async_retry(self, chat_id: str) -> None:
+        chat = self.tracker.chats.get(chat_id)
+        if chat is None or chat.alias or chat.is_group:
+            await self._async_subscribe_id(chat_id)
+            return
+        # The pass that failed may not have learned the contact's LID either.
+        await self._async_resolve_aliases([chat])
+        await self._async_subscribe(chat)
 
     async def _async_read_state(self, chats: list[ChatState]) -> None:
         if lists_all_presences(self.monitor.engine):

@@ -43,7 +43,7 @@ class WahaWebSocket:
         on_event: Callable[[WahaEvent], None],
         on_connected: Callable[[], Awaitable[None]],
         on_disconnected: CALLBACK_TYPE,
-        on_auth_failed: CALLBACK_TYPE,
+        on_auth_refused: Callable[[], Awaitable[bool]],
     ) -> None:
         """Store the connection settings and where events go."""
         self.hass = hass
@@ -53,7 +53,9 @@ class WahaWebSocket:
         self._on_event = on_event
         self._on_connected = on_connected
         self._on_disconnected = on_disconnected
-        self._on_auth_failed = on_auth_failed
+        # Asked after a close for auth: True when WAHA refuses the key for real.
+        self._on_auth_refused = on_auth_refused
+        self._refused = False
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
 
@@ -86,13 +88,16 @@ class WahaWebSocket:
                 closed_by_auth = False
             self.connected.clear()
             self._on_disconnected()
-            if closed_by_auth:
+            refused = closed_by_auth and await self._on_auth_refused()
+            if refused and not self._refused:
                 LOGGER.warning("WAHA refused the WebSocket: the API key is wrong")
-                self._on_auth_failed()
-                return
+            self._refused = refused
+            if refused:
+                # Keep trying, slowly: a key that works again withdraws the reauth.
+                delay = WS_RECONNECT_MAX.total_seconds()
             # Only a connection that lasted resets the back-off: a WAHA that
             # accepts and drops at once must not trigger a subscribe storm.
-            if self.hass.loop.time() - began >= STABLE_CONNECTION:
+            elif self.hass.loop.time() - began >= STABLE_CONNECTION:
                 delay = WS_RECONNECT_MIN.total_seconds()
             await asyncio.sleep(delay)
             delay = min(delay * 2, WS_RECONNECT_MAX.total_seconds())

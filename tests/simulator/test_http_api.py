@@ -142,6 +142,42 @@ async def test_list_and_detail(sim: WahaSimulator, api: aiohttp.ClientSession) -
     assert "WWebVersion" in detail["engine"]
 
 
+async def test_stopped_session_names_no_engine(
+    sim: WahaSimulator, api: aiohttp.ClientSession
+) -> None:
+    """WAHA 2026.2.1: `engine: {}` while STOPPED, the engine object once it runs."""
+    async with api.post("/api/sessions/webjs/stop"):
+        pass
+    async with api.get("/api/sessions/webjs") as response:
+        assert (await response.json())["engine"] == {}
+    async with api.post("/api/sessions/webjs/start"):
+        pass
+    async with api.get("/api/sessions/webjs") as response:
+        assert (await response.json())["engine"]["engine"] == "WEBJS"
+
+
+async def test_server_version_names_the_default_engine(socket_enabled: None) -> None:
+    """`/api/server/version` gives the server's default engine, not a session's."""
+    sim = WahaSimulator(API_KEY, engine="WEBJS")
+    sim.add_session("default", engine="WEBJS", status="STOPPED")
+    await sim.start()
+    try:
+        async with aiohttp.ClientSession(
+            base_url=sim.url, headers={"X-Api-Key": API_KEY}
+        ) as api:
+            async with api.get("/api/server/version") as response:
+                version = await response.json()
+            async with api.get("/api/sessions/default") as response:
+                detail = await response.json()
+    finally:
+        await sim.stop()
+    assert (version["engine"], version["browser"]) == (
+        "WEBJS",
+        "/usr/bin/google-chrome-stable",
+    )
+    assert detail["engine"] == {}
+
+
 async def test_create_start_logout_delete(
     sim: WahaSimulator, api: aiohttp.ClientSession
 ) -> None:
