@@ -12,7 +12,7 @@ from aiohttp.typedefs import Handler
 from multidict import CIMultiDict
 
 from . import api_contacts, api_presence, api_sessions, control
-from .const import expand_events
+from .const import WILDCARD, WS_ONE_SESSION_REFUSED, expand_events
 from .delivery import WsClient, split_query
 from .httputil import SIM_KEY, ApiError, nest_error, reply, sim_of
 from .ids import now_ms
@@ -124,7 +124,7 @@ async def server_status(request: web.Request) -> web.Response:
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    """Serve `/ws`: upgrade, check the query key (1008 if bad), stream envelopes."""
+    """Serve `/ws`: upgrade, check the key (1008 if bad), stream envelopes."""
     sim = sim_of(request)
     # Pings are answered here rather than by aiohttp so the heartbeat sees pongs.
     ws = web.WebSocketResponse(autoping=False)
@@ -134,9 +134,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             code=aiohttp.WSCloseCode.POLICY_VIOLATION, message=b"Unauthorized"
         )
         return ws
+    sessions = frozenset(split_query(request.query.getall("session", []), WILDCARD))
+    if sim.legacy and sessions != {WILDCARD}:
+        # 2024 WAHA streams all sessions or none.
+        await ws.close(code=WS_ONE_SESSION_REFUSED)
+        return ws
     client = WsClient(
         ws=ws,
-        sessions=frozenset(split_query(request.query.getall("session", []), "*")),
+        sessions=sessions,
         events=expand_events(split_query(request.query.getall("events", []), "*")),
     )
     sim.ws_clients.add(client)
