@@ -12,12 +12,16 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 
 from .api import WahaClient
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER, MIN_WAHA_VERSION
 from .exceptions import (
     WahaAuthError,
     WahaBadRequestError,
     WahaConfigRejectedError,
+    WahaCoreSessionError,
     WahaError,
+    WahaNotFoundError,
+    WahaResponseError,
+    WahaVersionError,
 )
 from .models import PresenceStatus, SessionInfo, SessionStatus, StatusEvent
 from .repairs import SessionRepairs
@@ -66,6 +70,7 @@ class SessionMonitor:
         self._status_events = 0
         self._config_put = False
         self._config_warned = False
+        self._core_refused = False
         self._unsub_watchdog: CALLBACK_TYPE | None = None
 
     @property
@@ -151,8 +156,23 @@ class SessionMonitor:
     # Reading the session -----------------------------------------------------------
 
     async def async_initialize(self) -> None:
-        """Read the session once; errors propagate to setup."""
-        self._set(session=await self._async_fetch())
+        """Check WAHA's version, then read the session once; errors go to setup."""
+        try:
+            try:
+                await self.client.require_version(MIN_WAHA_VERSION)
+            except WahaNotFoundError as err:
+                # Not "no such session": a proxy's answer, or no WAHA we know.
+                raise WahaResponseError("WAHA has no /api/server/version") from err
+            session = await self._async_fetch()
+        except WahaVersionError as err:
+            self.repairs.update_version(err.version)
+            raise
+        except WahaCoreSessionError:
+            self.repairs.update_core_refusal(True)
+            raise
+        self.repairs.update_version(None)
+        self.repairs.update_core_refusal(False)
+        self._set(session=session)
 
     @callback
     def async_start(self) -> None:
@@ -196,10 +216,26 @@ class SessionMonitor:
             self._set(reachable=False, flowing=True if reconnected else None)
             self.entry.async_start_reauth(self.hass)
             return
+        except WahaCoreSessionError:
+            # WAHA was replaced by a Core edition: retrying will not bring the session.
+            if not self._core_refused:
+                LOGGER.warning(
+                    "WAHA at %s is WAHA Core, which serves only session `default`, "
+                    "not %s; see the repair",
+                    self.client.public_url,
+                    self.session_name,
+                )
+                self._core_refused = True
+                self.repairs.update_core_refusal(True)
+            self._set(reachable=False, flowing=True if reconnected else None)
+            return
         except WahaError as err:
             LOGGER.debug("Session poll failed: %s", err)
             self._set(reachable=False, flowing=True if reconnected else None)
             return
+        if self._core_refused:
+            self._core_refused = False
+            self.repairs.update_core_refusal(False)
         # A new event stream counts from WAHA's answer on, not before: the
         # status from before the outage must not make entities available.
         rose = self._set(session=session, flowing=True if reconnected else None)
@@ -281,6 +317,11 @@ class SessionMonitor:
             self.entry.async_create_background_task(
                 self.hass, self.async_poll(), f"{DOMAIN} refresh session"
             )
+
+    @callback
+    def websocket_refused(self) -> None:
+        """Raise the repair for a WAHA that cannot stream this session's events."""
+        self.repairs.websocket_refused()
 
     @callback
     def set_events_flowing(self, flowing: bool) -> None:
