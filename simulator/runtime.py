@@ -12,7 +12,7 @@ import aiohttp
 
 from .const import LEGACY_BEFORE, TIER, VERSION, version_parts
 from .delivery import WsClient, deliver, dumps, sign, webhook_wants
-from .state import DelayRule, Delivery, FailRule, RecordedRequest
+from .state import DROP, DelayRule, Delivery, FailRule, RecordedRequest
 
 
 class SimRuntime:
@@ -166,6 +166,10 @@ class SimRuntime:
     ) -> None:
         """Answer the next `count` matching requests with status/body (None: empty)."""
         self._failures.append(FailRule(method.upper(), path, status, body, count))
+
+    def drop_next(self, method: str, path: str, *, count: int = 1) -> None:
+        """Close the next `count` matching requests' connections without an answer."""
+        self._failures.append(FailRule(method.upper(), path, DROP, None, count))
 
     def delay_next(
         self, method: str, path: str, seconds: float, *, count: int = 1

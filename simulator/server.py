@@ -16,7 +16,7 @@ from .const import WILDCARD, WS_ONE_SESSION_REFUSED, expand_events
 from .delivery import WsClient, split_query
 from .httputil import SIM_KEY, ApiError, nest_error, reply, sim_of
 from .ids import now_ms
-from .state import RecordedRequest
+from .state import DROP, RecordedRequest
 
 if TYPE_CHECKING:
     from .world import SimWorld
@@ -84,6 +84,10 @@ async def waha_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if delay := sim.take_delay(request.method, path):
             await sim.pause(delay.seconds)
         if failure := sim.take_failure(request.method, path):
+            if failure.status == DROP:
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response()
             return reply(failure.body, failure.status)
     keyed = path.startswith(_KEYED_PREFIXES) or path in _KEYED_PATHS
     if keyed and not sim.key_ok(request_key(request)):

@@ -479,7 +479,14 @@ async def test_reconfigure_to_core(
     assert result["errors"] == {"base": "waha_too_old"}
     assert result["description_placeholders"]["version"] == OLD_VERSION
 
+    # WAHA Plus again, but it crashes while the session is read.
     waha.version, waha.tier = "2026.7.1", "PLUS"
+    # aiohttp sends an idempotent request again once when a reused connection drops.
+    waha.drop_next("GET", "/api/sessions/work", count=2)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
     )
@@ -560,6 +567,20 @@ async def test_track_chat_by_number(
     assert result["data"] == {CONF_CHAT_ID: CAROL, CONF_CHAT_NAME: "Carol"}
     check = next(r for r in waha.requests if r.path == "/api/contacts/check-exists")
     assert check.query == {"phone": "31633333333", "session": SESSION}
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_without_lid_lookup(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """WAHA failing to name a contact's other id does not stop tracking it."""
+    waha.fail_next("GET", f"/api/{SESSION}/lids/pn/31633333333", 500, None)
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": CAROL}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert any(r.path.endswith("/lids/pn/31633333333") for r in waha.requests)
 
 
 @pytest.mark.parametrize("tracked", [[]])

@@ -176,7 +176,7 @@ def _delivery(
         on_connected=coordinator.async_resync,
         on_disconnected=lambda: coordinator.async_set_events_flowing(False),
         on_auth_failed=lambda: entry.async_start_reauth(hass),
-        on_unsupported=coordinator.monitor.websocket_refused,
+        on_unsupported=coordinator.monitor.repairs.websocket_refused,
     )
     entry.async_on_unload(websocket.async_stop)
     return None, websocket

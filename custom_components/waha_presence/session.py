@@ -319,11 +319,6 @@ class SessionMonitor:
             )
 
     @callback
-    def websocket_refused(self) -> None:
-        """Raise the repair for a WAHA that cannot stream this session's events."""
-        self.repairs.websocket_refused()
-
-    @callback
     def set_events_flowing(self, flowing: bool) -> None:
         """Record whether the event stream (WebSocket) is connected."""
         self._set(flowing=flowing)
