@@ -487,6 +487,7 @@ async def test_reconfigure_to_core(
         result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
     )
     assert result["errors"] == {"base": "cannot_connect"}
+    waha.reset()  # a drop left unused, had the connection been new
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
     )
