@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 
-from .const import ENGINES
+from .const import CORE, ENGINES, OLD_VERSION, PLUS, VERSION
 from .core import WahaSimulator
 from .demo import seed_demo, start_demo
 
@@ -22,6 +22,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--engine", choices=ENGINES, default="NOWEB")
     parser.add_argument(
+        "--waha-version", default=VERSION, help=f"e.g. {OLD_VERSION} for old WAHA"
+    )
+    parser.add_argument("--tier", choices=(PLUS, CORE), default=PLUS)
+    parser.add_argument(
         "--demo", action="store_true", help="seed contacts and play presence changes"
     )
     parser.add_argument(
@@ -32,7 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace) -> None:
     """Serve until SIGINT/SIGTERM, then stop cleanly."""
-    sim = WahaSimulator(args.api_key, engine=args.engine)
+    sim = WahaSimulator(
+        args.api_key, engine=args.engine, version=args.waha_version, tier=args.tier
+    )
     if args.demo:
         seed_demo(sim, engine=args.engine)
     else:

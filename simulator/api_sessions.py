@@ -9,10 +9,11 @@ from aiohttp import web
 from yarl import URL
 
 from . import engines
-from .const import EVENTS, STOPPED, WILDCARD
+from .const import CORE, DEFAULT_SESSION, EVENTS, STOPPED, WILDCARD
 from .httputil import (
     ApiError,
     nest_error,
+    only_default,
     read_object,
     reply,
     session_or_404,
@@ -124,12 +125,14 @@ def _validate_webhook(prefix: str, hook: Any) -> list[str]:
 
 async def list_sessions(request: web.Request) -> web.Response:
     """Answer `GET /api/sessions` (running only unless `all=true`)."""
+    sim = sim_of(request)
     show_all = request.query.get("all") == "true"
     return reply(
         [
             session_info(session)
-            for session in sim_of(request).sessions.values()
-            if show_all or session.running
+            for session in sim.sessions.values()
+            if (show_all or session.running)
+            and (sim.tier != CORE or session.name == DEFAULT_SESSION)
         ]
     )
 
@@ -153,6 +156,7 @@ async def create_session(request: web.Request) -> web.Response:
     messages.extend(validate_config(body.get("config")))
     if messages:
         raise validation_error(messages)
+    only_default(request, name)
     if name in sim.sessions:
         raise ApiError(
             422,
@@ -189,6 +193,7 @@ async def update_session(request: web.Request) -> web.Response:
 async def delete_session(request: web.Request) -> web.Response:
     """Answer `DELETE /api/sessions/{name}` (idempotent)."""
     sim = sim_of(request)
+    only_default(request, request.match_info["name"])
     session = sim.sessions.get(request.match_info["name"])
     if session is not None:
         await sim.stop_session(session)

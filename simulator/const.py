@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 VERSION = "2026.7.1"
-TIER = "PLUS"
+PLUS = "PLUS"
+CORE = "CORE"
+TIER = PLUS
+# What a real WAHA Core 2024.10.8 was seen doing: see `SimRuntime.legacy`.
+OLD_VERSION = "2024.10.8"
+LEGACY_BEFORE = (2025,)
+DEFAULT_SESSION = "default"
+DOCS_URL = "https://waha.devlike.pro/"
+# Old WAHA closes a `/ws` that names one session with this code.
+WS_ONE_SESSION_REFUSED = 4001
 PLATFORM = "linux/x64"
 WEBJS_BROWSER = "/usr/bin/google-chrome-stable"
 
@@ -78,3 +87,13 @@ def expand_events(names: Iterable[str]) -> frozenset[str]:
         elif name in EVENTS:
             selected.add(name)
     return frozenset(selected)
+
+
+def version_parts(version: str) -> tuple[int, ...]:
+    """Return the numbers of a WAHA version (`2026.2.1-plus` → (2026, 2, 1))."""
+    parts: list[int] = []
+    for piece in version.split("-", 1)[0].split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts)

@@ -14,7 +14,6 @@ from .httputil import (
     nest_error,
     read_object,
     reply,
-    session_or_404,
     sim_of,
     validation_error,
 )
@@ -38,8 +37,11 @@ def register(router: web.UrlDispatcher) -> None:
 
 
 def _session(request: web.Request) -> SimSession:
-    """Return the session named in the path (404 if unknown)."""
-    return session_or_404(request, request.match_info["name"])
+    """Return the session named in the path (404 if unknown; any tier)."""
+    session = sim_of(request).sessions.get(request.match_info["name"])
+    if session is None:
+        raise ApiError(404, nest_error(404, "Session not found"))
+    return session
 
 
 def _required(body: dict[str, Any], key: str) -> str:

@@ -91,15 +91,19 @@ def webhook_headers(
     hook: Mapping[str, Any], envelope: Mapping[str, Any], body: bytes
 ) -> dict[str, str]:
     """Return the headers of one webhook POST."""
+    environment = envelope.get("environment") or {}
     headers = {
         "content-type": "application/json",
-        "User-Agent": f"WAHA/{VERSION}",
+        "User-Agent": f"WAHA/{environment.get('version', VERSION)}",
     }
     for header in hook.get("customHeaders") or []:
         if isinstance(header, dict) and "name" in header:
             headers[str(header["name"])] = str(header.get("value", ""))
-    headers["X-Webhook-Request-Id"] = ulid().upper()
-    headers["X-Webhook-Timestamp"] = str(envelope["timestamp"])
+    # Old WAHA's envelopes carry no id or timestamp, nor do its requests.
+    if "id" in envelope:
+        headers["X-Webhook-Request-Id"] = ulid().upper()
+    if "timestamp" in envelope:
+        headers["X-Webhook-Timestamp"] = str(envelope["timestamp"])
     key = (hook.get("hmac") or {}).get("key")
     if key:
         headers["X-Webhook-Hmac"] = sign(body, str(key))
@@ -140,7 +144,7 @@ async def deliver(
                 error=error,
                 attempt=attempt,
                 event=str(envelope["event"]),
-                event_id=str(envelope["id"]),
+                event_id=str(envelope.get("id", "")),
             )
         )
         if status is not None and 200 <= status < 300:

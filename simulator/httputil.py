@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from http import HTTPStatus
 import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .const import TIER, VERSION, WORKING
+from .const import CORE, DEFAULT_SESSION, DOCS_URL, WORKING
 from .delivery import dumps
 from .ids import now_ms
 
@@ -60,7 +61,7 @@ def not_implemented(engine: str) -> ApiError:
         nest_error(
             501,
             f"The method is not implemented by '{engine}' engine. Check the docs "
-            "and try another engine: https://waha.devlike.pro/",
+            f"and try another engine: {DOCS_URL}",
         ),
     )
 
@@ -83,7 +84,10 @@ def internal_error(request: web.Request, message: str) -> ApiError:
                 "method": request.method,
                 "query": dict(request.query),
             },
-            "version": {"version": VERSION, "tier": TIER},
+            "version": {
+                "version": sim_of(request).version,
+                "tier": sim_of(request).tier,
+            },
         },
     )
 
@@ -114,8 +118,29 @@ def sim_of(request: web.Request) -> SimWorld:
     return request.app[SIM_KEY]
 
 
+def only_default(request: web.Request, name: str) -> None:
+    """Refuse any session but `default` as WAHA Core does (422, before any lookup)."""
+    sim = sim_of(request)
+    if sim.tier != CORE or name == DEFAULT_SESSION:
+        return
+    if sim.legacy:  # 2024 releases did not name the session
+        message = "WAHA Core support only 'default' session. "
+    else:
+        encoded = base64.b64encode(name.encode()).decode()
+        message = (
+            "WAHA Core support only 'default' session. You tried to access "
+            f"'{name}' session (base64: {encoded}). "
+        )
+    message += (
+        "If you want to run more then one WhatsApp account - please get WAHA PLUS "
+        f"version. Check this out: {DOCS_URL}"
+    )
+    raise ApiError(422, nest_error(422, message))
+
+
 def session_or_404(request: web.Request, name: str) -> SimSession:
     """Return a session for the `/api/sessions` routes (404 if unknown)."""
+    only_default(request, name)
     session = sim_of(request).sessions.get(name)
     if session is None:
         raise ApiError(404, nest_error(404, "Session not found"))
@@ -126,6 +151,7 @@ def working_session(request: web.Request, name: str) -> SimSession:
     """Return a WORKING session, or WAHA's 422 from waitUntilStatus."""
     if not name:
         raise ApiError(422, {"error": "Session name is required", "session": ""})
+    only_default(request, name)
     session = sim_of(request).sessions.get(name)
     if session is None:
         raise ApiError(

@@ -10,16 +10,27 @@ from typing import Any
 
 import aiohttp
 
+from .const import LEGACY_BEFORE, TIER, VERSION, version_parts
 from .delivery import WsClient, deliver, dumps, sign, webhook_wants
-from .state import DelayRule, Delivery, FailRule, RecordedRequest
+from .state import DROP, DelayRule, Delivery, FailRule, RecordedRequest
 
 
 class SimRuntime:
     """What the simulated world runs on: traffic in and out, tasks, the stop signal."""
 
-    def __init__(self, api_key: str, *, retry_delay_scale: float) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        retry_delay_scale: float,
+        version: str = VERSION,
+        tier: str = TIER,
+    ) -> None:
         """Start with no traffic, rules, tasks or clients."""
         self.api_key = api_key
+        # Both may change at run time: WAHA replaced under a running client.
+        self.version = version
+        self.tier = tier
         self.retry_delay_scale = retry_delay_scale
         self.ws_heartbeat_seconds = 60.0
         self.requests: list[RecordedRequest] = []
@@ -31,6 +42,13 @@ class SimRuntime:
         self._http: aiohttp.ClientSession | None = None
         self._closing = asyncio.Event()
         self._delivered = asyncio.Event()
+
+    @property
+    def legacy(self) -> bool:
+        """Return whether this plays a 2024 WAHA (as seen on Core 2024.10.8)."""
+        # No API-key check, unsigned webhooks sent once, envelopes without
+        # id/timestamp, and `/ws` refuses a session filter with 4001.
+        return version_parts(self.version) < LEGACY_BEFORE
 
     # -- tasks ---------------------------------------------------------------
 
@@ -90,7 +108,9 @@ class SimRuntime:
                 self.spawn(
                     deliver(
                         self._client(),
-                        hook,
+                        {**hook, "hmac": None, "retries": {"attempts": 0}}
+                        if self.legacy
+                        else hook,
                         envelope,
                         body,
                         delay_scale=self.retry_delay_scale,
@@ -147,6 +167,10 @@ class SimRuntime:
         """Answer the next `count` matching requests with status/body (None: empty)."""
         self._failures.append(FailRule(method.upper(), path, status, body, count))
 
+    def drop_next(self, method: str, path: str, *, count: int = 1) -> None:
+        """Close the next `count` matching requests' connections without an answer."""
+        self._failures.append(FailRule(method.upper(), path, DROP, None, count))
+
     def delay_next(
         self, method: str, path: str, seconds: float, *, count: int = 1
     ) -> None:
@@ -170,6 +194,8 @@ class SimRuntime:
 
     def key_ok(self, key: str | None) -> bool:
         """Return whether a presented API key is the server's key."""
+        if self.legacy:
+            return True
         return key is not None and hmac.compare_digest(
             key.encode(), self.api_key.encode()
         )

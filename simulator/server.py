@@ -12,11 +12,11 @@ from aiohttp.typedefs import Handler
 from multidict import CIMultiDict
 
 from . import api_contacts, api_presence, api_sessions, control
-from .const import expand_events
+from .const import WILDCARD, WS_ONE_SESSION_REFUSED, expand_events
 from .delivery import WsClient, split_query
 from .httputil import SIM_KEY, ApiError, nest_error, reply, sim_of
 from .ids import now_ms
-from .state import RecordedRequest
+from .state import DROP, RecordedRequest
 
 if TYPE_CHECKING:
     from .world import SimWorld
@@ -84,6 +84,10 @@ async def waha_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if delay := sim.take_delay(request.method, path):
             await sim.pause(delay.seconds)
         if failure := sim.take_failure(request.method, path):
+            if failure.status == DROP:
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response()
             return reply(failure.body, failure.status)
     keyed = path.startswith(_KEYED_PREFIXES) or path in _KEYED_PATHS
     if keyed and not sim.key_ok(request_key(request)):
@@ -124,7 +128,7 @@ async def server_status(request: web.Request) -> web.Response:
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    """Serve `/ws`: upgrade, check the query key (1008 if bad), stream envelopes."""
+    """Serve `/ws`: upgrade, check the key (1008 if bad), stream envelopes."""
     sim = sim_of(request)
     # Pings are answered here rather than by aiohttp so the heartbeat sees pongs.
     ws = web.WebSocketResponse(autoping=False)
@@ -134,9 +138,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             code=aiohttp.WSCloseCode.POLICY_VIOLATION, message=b"Unauthorized"
         )
         return ws
+    sessions = frozenset(split_query(request.query.getall("session", []), WILDCARD))
+    if sim.legacy and sessions != {WILDCARD}:
+        # 2024 WAHA streams all sessions or none.
+        await ws.close(code=WS_ONE_SESSION_REFUSED)
+        return ws
     client = WsClient(
         ws=ws,
-        sessions=frozenset(split_query(request.query.getall("session", []), "*")),
+        sessions=sessions,
         events=expand_events(split_query(request.query.getall("events", []), "*")),
     )
     sim.ws_clients.add(client)

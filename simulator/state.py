@@ -102,9 +102,13 @@ class Delivery:
     event_id: str = ""
 
 
+# A FailRule status: close the connection without answering (WAHA crashed).
+DROP = 0
+
+
 @dataclass(slots=True)
 class FailRule:
-    """Answer the next matching request(s) with a canned response."""
+    """Answer the next matching request(s) with a canned response, or `DROP`."""
 
     method: str
     path: str

@@ -46,9 +46,13 @@ class SimWorld(SimOutage):
         auto_online_seconds: float = 25.0,
         retry_delay_scale: float = 1.0,
         engine: str = "NOWEB",
+        version: str = VERSION,
+        tier: str = TIER,
     ) -> None:
         """Create an empty world."""
-        super().__init__(api_key, retry_delay_scale=retry_delay_scale)
+        super().__init__(
+            api_key, retry_delay_scale=retry_delay_scale, version=version, tier=tier
+        )
         self.restart_delay = restart_delay
         self.auto_online_seconds = auto_online_seconds
         self.default_engine = engine
@@ -313,14 +317,16 @@ class SimWorld(SimOutage):
 
     def environment(self) -> dict[str, Any]:
         """Return WAHA's VERSION object (its engine is the server default)."""
-        return {
-            "version": VERSION,
+        environment: dict[str, Any] = {
+            "version": self.version,
             "engine": self.default_engine,
-            "tier": TIER,
+            "tier": self.tier,
             "browser": WEBJS_BROWSER if self.default_engine == WEBJS else None,
             "platform": PLATFORM,
-            "worker": {"id": None},
         }
+        if not self.legacy:  # `worker` came in 2026.1.4
+            environment["worker"] = {"id": None}
+        return environment
 
     def build_envelope(
         self,
@@ -334,12 +340,11 @@ class SimWorld(SimOutage):
         """Return the event envelope WAHA wraps every webhook/WebSocket event in."""
         sim_session = self.session(session)
         ts = now_ms() if timestamp is None else timestamp
-        envelope: dict[str, Any] = {
-            "id": event_id or new_event_id(ts),
-            "timestamp": ts,
-            "event": event,
-            "session": sim_session.name,
-        }
+        envelope: dict[str, Any] = (
+            {} if self.legacy else {"id": event_id or new_event_id(ts), "timestamp": ts}
+        )
+        envelope["event"] = event
+        envelope["session"] = sim_session.name
         metadata = sim_session.config.get("metadata")
         if metadata is not None:
             envelope["metadata"] = metadata

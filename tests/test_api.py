@@ -12,13 +12,16 @@ from custom_components.waha_presence.exceptions import (
     WahaAuthError,
     WahaBadRequestError,
     WahaConnectionError,
+    WahaCoreSessionError,
     WahaNotFoundError,
     WahaNotSupportedError,
     WahaResponseError,
     WahaSessionNotReadyError,
+    WahaVersionError,
 )
 from custom_components.waha_presence.models import PresenceStatus, SessionStatus
 from simulator import WahaSimulator
+from simulator.const import OLD_VERSION
 
 from .const import ACCOUNT_ID, ALICE, ALICE_LID, API_KEY, SESSION
 
@@ -119,6 +122,36 @@ async def test_errors(client: WahaClient, waha: WahaSimulator) -> None:
     waha.fail_next("GET", f"/api/sessions/{SESSION}", 200, {"name": SESSION})
     with pytest.raises(WahaResponseError, match="status"):
         await client.get_session(SESSION)
+
+
+async def test_require_version(client: WahaClient, waha: WahaSimulator) -> None:
+    """WAHA's version is compared with the minimum; one we cannot read passes."""
+    assert await client.require_version("2025.8") == "2026.7.1"
+    waha.version = "2025.8.3-plus"
+    assert await client.require_version("2025.8") == "2025.8.3-plus"
+    waha.version = OLD_VERSION
+    with pytest.raises(WahaVersionError) as old:
+        await client.require_version("2025.8")
+    assert (old.value.version, old.value.minimum) == ("2024.10.8", "2025.8")
+    assert str(old.value) == "WAHA 2024.10.8 is older than 2025.8"
+    waha.version = "next-" + "x" * 100
+    assert await client.require_version("2025.8") == ("next-" + "x" * 100)[:40]
+
+
+async def test_core_refusal(client: WahaClient, waha: WahaSimulator) -> None:
+    """WAHA Core's 422 for a session but `default` is its own error, not "not ready"."""
+    waha.add_session("work")
+    waha.tier = "CORE"
+    with pytest.raises(WahaCoreSessionError) as refused:
+        await client.get_session("work")
+    assert refused.value.session == "work"
+    assert str(refused.value).startswith("WAHA Core support only 'default' session.")
+    with pytest.raises(WahaCoreSessionError):
+        await client.subscribe_presence("work", ALICE)
+    # The session-not-ready 422 keeps its own meaning.
+    await waha.set_status(SESSION, "STARTING")
+    with pytest.raises(WahaSessionNotReadyError):
+        await client.subscribe_presence(SESSION, ALICE)
 
 
 async def test_auth_and_connection(waha: WahaSimulator) -> None:

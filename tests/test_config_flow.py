@@ -20,6 +20,7 @@ from custom_components.waha_presence.const import (
     DELIVERY_WEBHOOK,
     DELIVERY_WEBSOCKET,
     DOMAIN,
+    MIN_WAHA_VERSION,
     SUBENTRY_CHAT,
 )
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -28,6 +29,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 from simulator import WahaSimulator
+from simulator.const import OLD_VERSION
 
 from .conftest import chat_subentry
 from .const import (
@@ -293,6 +295,46 @@ async def test_session_read_fails(hass: HomeAssistant, waha: WahaSimulator) -> N
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+async def test_old_waha_refused(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """WAHA older than 2025.8 is named on the form, with the minimum; newer goes on."""
+    waha.version = OLD_VERSION
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "waha_too_old"}
+    assert result["description_placeholders"] == {
+        "version": "2024.10.8",
+        "minimum": MIN_WAHA_VERSION,
+    }
+    assert MIN_WAHA_VERSION == "2025.8"
+    waha.version = "2025.8.3"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    assert result["step_id"] == "session"
+
+
+async def test_core_refuses_session(hass: HomeAssistant, waha: WahaSimulator) -> None:
+    """WAHA Core refusing the picked session says: use `default` or WAHA Plus."""
+    waha.add_session("work", me={"id": "31699999999@c.us", "pushName": "Work"})
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: waha.url, CONF_API_KEY: API_KEY}
+    )
+    waha.tier = "CORE"  # WAHA replaced by its Core edition meanwhile
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: "work"}
+    )
+    assert result["errors"] == {"base": "core_only_default"}
+    assert result["description_placeholders"] == {"session": "work"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SESSION: SESSION}
+    )
+    assert result["step_id"] == "delivery"
+
+
 async def test_duplicate_account_aborts(
     hass: HomeAssistant, waha: WahaSimulator
 ) -> None:
@@ -410,6 +452,51 @@ async def test_reconfigure(
     assert "update listener" not in caplog.text
 
 
+async def test_reconfigure_to_core(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """An entry of session `work` pointed at WAHA Core is told why; Plus is taken."""
+    waha.add_session("work", me={"id": ACCOUNT_ID, "pushName": "Home"})
+    waha.tier = "CORE"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=ACCOUNT_ID,
+        data={**config_entry.data, CONF_SESSION: "work"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    base = {CONF_URL: waha.url, CONF_API_KEY: API_KEY, CONF_DELIVERY: DELIVERY_WEBHOOK}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
+    )
+    assert result["errors"] == {"base": "core_only_default"}
+    assert result["description_placeholders"]["session"] == "work"
+
+    waha.version = OLD_VERSION
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
+    )
+    assert result["errors"] == {"base": "waha_too_old"}
+    assert result["description_placeholders"]["version"] == OLD_VERSION
+
+    # WAHA Plus again, but it crashes while the session is read.
+    waha.version, waha.tier = "2026.7.1", "PLUS"
+    # aiohttp sends an idempotent request again once when a reused connection drops.
+    waha.drop_next("GET", "/api/sessions/work", count=2)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    waha.reset()  # a drop left unused, had the connection been new
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def test_reconfigure_other_account(
     hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -481,6 +568,20 @@ async def test_track_chat_by_number(
     assert result["data"] == {CONF_CHAT_ID: CAROL, CONF_CHAT_NAME: "Carol"}
     check = next(r for r in waha.requests if r.path == "/api/contacts/check-exists")
     assert check.query == {"phone": "31633333333", "session": SESSION}
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_without_lid_lookup(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """WAHA failing to name a contact's other id does not stop tracking it."""
+    waha.fail_next("GET", f"/api/{SESSION}/lids/pn/31633333333", 500, None)
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": CAROL}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert any(r.path.endswith("/lids/pn/31633333333") for r in waha.requests)
 
 
 @pytest.mark.parametrize("tracked", [[]])

@@ -7,7 +7,14 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.waha_presence.const import CONF_WEBHOOK_URL, DOMAIN
+from custom_components.waha_presence.const import (
+    CONF_DELIVERY,
+    CONF_SESSION,
+    CONF_WEBHOOK_URL,
+    DELIVERY_WEBHOOK,
+    DELIVERY_WEBSOCKET,
+    DOMAIN,
+)
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
@@ -17,6 +24,7 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from simulator import WahaSimulator
+from simulator.const import OLD_VERSION
 
 from .const import ACCOUNT_ID, SESSION, WEBHOOK_ID
 from .helpers import wait_for
@@ -132,6 +140,87 @@ async def test_failed_setup_leaves_no_repair(
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
+
+
+@pytest.mark.parametrize("delivery", [DELIVERY_WEBHOOK, DELIVERY_WEBSOCKET])
+async def test_old_waha_is_a_setup_error_with_repair(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    delivery: str,
+) -> None:
+    """WAHA 2024.10.8 is refused at setup, naming both versions; updated, it loads."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_DELIVERY: delivery}
+    )
+    waha.version = OLD_VERSION
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert config_entry.reason == (
+        "WAHA is version 2024.10.8; WAHA Presence needs WAHA 2025.8 or newer. "
+        "Update WAHA, then reload the integration"
+    )
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"waha_too_old_{config_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders == {
+        "version": "2024.10.8",
+        "minimum": "2025.8",
+        "session": SESSION,
+        "url": waha.url,
+    }
+    # Nothing was changed in WAHA, and no webhook waits for events.
+    assert not [r for r in waha.requests if r.method == "PUT"]
+    assert WEBHOOK_ID not in hass.data.get("webhook", {})
+
+    waha.version = "2026.2.1"
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
+
+
+async def test_core_refusal_is_a_setup_error_with_repair(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """WAHA Core refusing session `work` fails setup for good, with a repair."""
+    waha.add_session("work", me={"id": ACCOUNT_ID, "pushName": "Home"})
+    waha.tier = "CORE"
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_SESSION: "work"}
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert config_entry.reason == (
+        "WAHA Core serves only the session `default`, not `work`. Use the session "
+        "`default` or WAHA Plus, then reload the integration"
+    )
+    issue_id = f"core_only_default_{config_entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"session": "work", "url": waha.url}
+
+    await hass.config_entries.async_remove(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_no_version_endpoint_retries(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A 404 for WAHA's version (a proxy, say) retries; it is no missing session."""
+    waha.fail_next("GET", "/api/server/version", 404, {"message": "Cannot GET"})
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "/api/server/version" in (config_entry.reason or "")
 
 
 async def test_wrong_key_starts_reauth(

@@ -19,7 +19,7 @@ from custom_components.waha_presence import (
     select,
     sensor,
 )
-from custom_components.waha_presence.const import DOMAIN
+from custom_components.waha_presence.const import DOMAIN, MIN_WAHA_VERSION
 from homeassistant.const import __version__ as ha_version
 from homeassistant.helpers.entity import EntityDescription
 
@@ -190,3 +190,10 @@ def test_no_strings_json() -> None:
     """Custom integrations ship translations/en.json, not strings.json."""
     assert not (PACKAGE / "strings.json").exists()
     assert config_flow.WahaConfigFlow.VERSION == 1
+
+
+def test_readme_names_the_waha_minimum() -> None:
+    """The README's requirement is the minimum the flow and setup check."""
+    readme = (ROOT / "README.md").read_text()
+    assert f"| WAHA {MIN_WAHA_VERSION} or newer" in readme
+    assert f"needs WAHA {MIN_WAHA_VERSION} or newer" in readme

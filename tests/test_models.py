@@ -16,6 +16,7 @@ from custom_components.waha_presence.models import (
     parse_last_seen,
     parse_me,
     parse_session,
+    parse_version,
 )
 
 
@@ -131,3 +132,28 @@ def test_event_rejects(envelope: object) -> None:
     """Envelopes without the documented shape are parse errors."""
     with pytest.raises(WahaParseError):
         parse_event(envelope)
+
+
+@pytest.mark.parametrize(
+    ("given", "parts"),
+    [
+        ("2026.2.1", (2026, 2, 1)),
+        ("2025.8", (2025, 8)),
+        ("2024.10.8", (2024, 10, 8)),
+        ("2026.2.1-plus", (2026, 2, 1)),
+        (" v2025.11.2 ", (2025, 11, 2)),
+    ],
+)
+def test_parse_version(given: str, parts: tuple[int, ...]) -> None:
+    """WAHA's versions compare as numbers: 2024.10.8 < 2025.8 <= 2025.8.3."""
+    assert parse_version(given) == parts
+    assert (parse_version("2024.10.8") < parse_version("2025.8")) is True
+    assert (parse_version("2025.8.3") >= parse_version("2025.8")) is True
+    assert (parse_version("2025.10.1") > parse_version("2025.8")) is True
+
+
+@pytest.mark.parametrize("given", [None, 2026, "", "latest", "2026", "2026.2.1.4.5"])
+def test_parse_version_refuses(given: object) -> None:
+    """Anything but `year.month[.patch]` is a parse error."""
+    with pytest.raises(WahaParseError):
+        parse_version(given)

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.waha_presence.const import DOMAIN
+from custom_components.waha_presence.const import CONF_SESSION, DOMAIN
 from custom_components.waha_presence.services import (
     SERVICE_GET_PRESENCE,
     SERVICE_SET_PRESENCE,
@@ -306,6 +306,27 @@ async def test_devices_and_entities_that_are_not_chats(
         assert exc_info.value.translation_key == key, data
         assert exc_info.value.translation_placeholders == placeholders, data
     assert waha.requests == []
+
+
+async def test_core_refusal_is_translated(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """An action WAHA Core refuses for session `work` says so, in words."""
+    waha.sessions["work"] = waha.sessions.pop(SESSION)
+    waha.session("work").name = "work"
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_SESSION: "work"}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    waha.tier = "CORE"
+    with pytest.raises(HomeAssistantError) as exc_info:
+        await _call(hass, SERVICE_GET_PRESENCE, config_entry, chat=CAROL)
+    assert exc_info.value.translation_key == "core_only_default"
+    assert str(exc_info.value) == (
+        "WAHA Core serves only the session `default`, not `work`. Use the session "
+        "`default` or WAHA Plus, then reload the integration"
+    )
 
 
 async def test_unknown_and_unloaded_entries(

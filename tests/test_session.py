@@ -14,8 +14,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.waha_presence.const import DOMAIN
-from homeassistant.config_entries import SOURCE_REAUTH
+from custom_components.waha_presence.const import CONF_SESSION, DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -116,6 +116,46 @@ async def test_unreachable_waha(
     await wait_for(
         hass, lambda: hass.states.get(ALICE_PRESENCE).state != STATE_UNAVAILABLE
     )
+
+
+async def test_waha_turned_core_under_running_entry(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """WAHA Core refusing session `work` to the watchdog: a repair until it serves."""
+    session = waha.sessions.pop(SESSION)
+    session.name = "work"
+    waha.sessions["work"] = session
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_SESSION: "work"}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+    issue_id = f"core_only_default_{config_entry.entry_id}"
+
+    waha.tier = "CORE"
+    for minute in (1, 2):
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(minutes=minute, seconds=1)
+        )
+        await settle(hass)
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "core_only_default"
+    assert issue.translation_placeholders == {"session": "work", "url": waha.url}
+    assert caplog.text.count("which serves only session `default`") == 1
+    assert config_entry.state is ConfigEntryState.LOADED
+
+    waha.tier = "PLUS"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=3, seconds=1))
+    await wait_for(hass, lambda: coordinator.available)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_waha_back_with_session_logged_out(

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import json
 import logging
 from typing import Any
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.waha_presence.const import (
     CONF_DELIVERY,
     DELIVERY_WEBSOCKET,
     DOMAIN,
+    WS_RECONNECT_MIN,
 )
 from custom_components.waha_presence.websocket import ws_url
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
+from simulator.const import OLD_VERSION
 
-from .const import ALICE, API_KEY, SESSION
+from .const import ALICE, ALICE_PRESENCE, API_KEY, SESSION
 from .helpers import wait_for
 
 
@@ -182,6 +191,68 @@ async def test_one_refused_socket_starts_no_reauth(
         if flow["context"]["source"] == SOURCE_REAUTH
     ]
     assert "WAHA refused the WebSocket" not in caplog.text
+
+
+async def test_old_waha_closing_4001_is_not_a_network_fault(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """WAHA replaced by 2024.10.8 closes our `/ws` with 4001: stop, say why, stay down."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    port = int(waha.url.rsplit(":", 1)[1])
+    await waha.stop()
+    await wait_for(
+        hass, lambda: hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    )
+    written: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            event.data["entity_id"] == ALICE_PRESENCE
+            and written.append(event.data["new_state"].state)
+        ),
+    )
+    waha.version = OLD_VERSION
+    sockets = len([r for r in waha.requests if r.path == "/ws"])
+    await waha.start(port=port)
+    issue_id = f"websocket_refused_{init_integration.entry_id}"
+    await wait_for(
+        hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id), limit=10
+    )
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue.translation_placeholders == {
+        "minimum": "2025.8",
+        "session": SESSION,
+        "url": waha.url,
+    }
+    # The catch-up after the handshake may show it once before the close is read.
+    assert written in ([STATE_UNAVAILABLE], ["unknown", STATE_UNAVAILABLE])
+    written.clear()
+    # Longer than the first reconnect delay, and a watchdog round on top.
+    await asyncio.sleep(WS_RECONNECT_MIN.total_seconds() + 1)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1, seconds=1))
+    await hass.async_block_till_done()
+    assert len([r for r in waha.requests if r.path == "/ws"]) == sockets + 1
+    assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
+    assert written == []
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    refused = (
+        "WAHA closed the WebSocket with code 4001: it cannot stream the events of "
+        "one session, which WAHA 2025.8 and newer can. Not reconnecting; update "
+        "WAHA, then reload the integration"
+    )
+    assert [r.getMessage() for r in warnings if "4001" in r.getMessage()] == [refused]
+    assert not any(API_KEY in r.getMessage() for r in caplog.records)
+
+    waha.version = "2026.2.1"
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    runtime = init_integration.runtime_data
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_malformed_frames_ignored(

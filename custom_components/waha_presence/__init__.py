@@ -35,9 +35,12 @@ from .entity import account_device
 from .exceptions import (
     WahaAuthError,
     WahaConfigRejectedError,
+    WahaCoreSessionError,
     WahaError,
     WahaNotFoundError,
+    WahaVersionError,
 )
+from .repairs import async_delete_setup_issues
 from .services import async_setup_services
 from .session_config import build_webhook, without_our_webhook
 from .webhook import WahaWebhook
@@ -86,6 +89,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     except WahaAuthError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except WahaVersionError as err:
+        # Retrying cannot make WAHA newer; a repair says what to do.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="waha_too_old",
+            translation_placeholders={"version": err.version, "minimum": err.minimum},
+        ) from err
+    except WahaCoreSessionError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="core_only_default",
+            translation_placeholders={"session": entry.data[CONF_SESSION]},
         ) from err
     except WahaNotFoundError as err:
         raise ConfigEntryNotReady(
@@ -160,6 +176,7 @@ def _delivery(
         on_connected=coordinator.async_resync,
         on_disconnected=lambda: coordinator.async_set_events_flowing(False),
         on_auth_refused=coordinator.async_key_refused,
+        on_unsupported=coordinator.monitor.repairs.websocket_refused,
     )
     entry.async_on_unload(websocket.async_stop)
     return None, websocket
@@ -184,7 +201,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
-    """Take our webhook out of the WAHA session config, keeping the rest."""
+    """Drop the entry's setup repairs; take our webhook out of WAHA, keep the rest."""
+    async_delete_setup_issues(hass, entry.entry_id)
     if entry.data.get(CONF_DELIVERY) != DELIVERY_WEBHOOK:
         return
     client = WahaClient(

@@ -15,11 +15,13 @@ from .exceptions import (
     WahaAuthError,
     WahaBadRequestError,
     WahaConnectionError,
+    WahaCoreSessionError,
     WahaError,
     WahaNotFoundError,
     WahaNotSupportedError,
     WahaResponseError,
     WahaSessionNotReadyError,
+    WahaVersionError,
 )
 from .models import (
     ChatPresences,
@@ -31,10 +33,14 @@ from .models import (
     parse_chat_presences,
     parse_me,
     parse_session,
+    parse_version,
 )
 
 DEFAULT_TIMEOUT = 35.0
+MAX_VERSION = 40
 _ENGINE_RE = re.compile(r"by '([A-Z]+)' engine")
+# WAHA Core's refusal of any session but `default`: a 422 with no `session` field.
+_CORE_ONLY_DEFAULT = "WAHA Core support only 'default' session"
 
 
 class WahaClient:
@@ -94,6 +100,10 @@ class WahaClient:
     async def server_version(self) -> dict[str, Any]:
         """Return the server's version object; checks the API key."""
         return _as_dict(await self._request("GET", "/api/server/version"))
+
+    async def require_version(self, minimum: str) -> str:
+        """Return WAHA's version; raise WahaVersionError when older than `minimum`."""
+        return check_version(await self.server_version(), minimum)
 
     async def server_status(self) -> dict[str, Any]:
         """Return the server's status (start timestamp, uptime)."""
@@ -252,6 +262,20 @@ class WahaClient:
         return phone if isinstance(phone, str) and phone else None
 
 
+def check_version(server: dict[str, Any], minimum: str) -> str:
+    """Return the version in a server answer; raise WahaVersionError when too old."""
+    raw = server.get("version")
+    version = str(raw)[:MAX_VERSION]
+    try:
+        too_old = parse_version(raw) < parse_version(minimum)
+    except WahaParseError:
+        # A version we cannot read is no reason to refuse a WAHA that works.
+        return version
+    if too_old:
+        raise WahaVersionError(version, minimum)
+    return version
+
+
 def public_url(url: str) -> str:
     """Return `url` without a user or password: for logs, repairs and links."""
     try:
@@ -315,6 +339,8 @@ def _error_for(status: int, data: Any, session_name: str) -> WahaError:
         return WahaAuthError(message)
     if status == 404:
         return WahaNotFoundError(message)
+    if status == 422 and message.startswith(_CORE_ONLY_DEFAULT):
+        return WahaCoreSessionError(session_name, message)
     if status == 422 and isinstance(data, dict) and "session" in data:
         raw_status = data.get("status")
         return WahaSessionNotReadyError(

@@ -53,14 +53,17 @@ from .const import (
     LOGGER,
     MAX_RESUBSCRIBE_MINUTES,
     MIN_RESUBSCRIBE_MINUTES,
+    MIN_WAHA_VERSION,
     SUBENTRY_CHAT,
 )
 from .exceptions import (
     WahaAuthError,
     WahaConnectionError,
+    WahaCoreSessionError,
     WahaError,
     WahaNotFoundError,
     WahaSessionNotReadyError,
+    WahaVersionError,
 )
 from .models import SessionInfo, WahaParseError, is_group, is_lid, normalize_chat_id
 
@@ -85,10 +88,15 @@ def _client(flow: ConfigFlow | ConfigSubentryFlow, url: str, key: str) -> WahaCl
     return WahaClient(async_get_clientsession(flow.hass), url, key)
 
 
-async def _async_check_server(client: WahaClient) -> str | None:
-    """Return an error key, or None when the URL and API key work."""
+async def _async_check_server(
+    client: WahaClient, placeholders: dict[str, str]
+) -> str | None:
+    """Return an error key, or None when the URL, API key and WAHA's version work."""
     try:
-        await client.server_version()
+        await client.require_version(MIN_WAHA_VERSION)
+    except WahaVersionError as err:
+        placeholders.update(version=err.version, minimum=err.minimum)
+        return "waha_too_old"
     except WahaAuthError:
         return "invalid_auth"
     except WahaConnectionError:
@@ -156,11 +164,12 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the WAHA URL and API key."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             self._url = user_input[CONF_URL].rstrip("/")
             self._api_key = user_input[CONF_API_KEY]
             client = _client(self, self._url, self._api_key)
-            if not (error := await _async_check_server(client)):
+            if not (error := await _async_check_server(client, placeholders)):
                 try:
                     sessions = await client.list_sessions()
                 except WahaError as err:
@@ -184,6 +193,7 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input or {CONF_URL: "http://localhost:3000"},
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_session(
@@ -199,6 +209,8 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 session = await _client(self, self._url, self._api_key).get_session(
                     name
                 )
+            except WahaCoreSessionError:
+                errors["base"] = "core_only_default"
             except WahaError as err:
                 LOGGER.debug("Reading session %s failed: %s", name, err)
                 errors["base"] = "cannot_connect"
@@ -292,9 +304,10 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check and store the new API key."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
+        placeholders = {"url": public_url(entry.data[CONF_URL])}
         if user_input is not None:
             client = _client(self, entry.data[CONF_URL], user_input[CONF_API_KEY])
-            if not (error := await _async_check_server(client)):
+            if not (error := await _async_check_server(client, placeholders)):
                 return self._async_update_and_abort(
                     entry, {CONF_API_KEY: user_input[CONF_API_KEY]}
                 )
@@ -305,7 +318,7 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 {probatio.Required(CONF_API_KEY): KEY_SELECTOR}
             ),
             errors=errors,
-            description_placeholders={"url": public_url(entry.data[CONF_URL])},
+            description_placeholders=placeholders,
         )
 
     async def async_step_reconfigure(
@@ -314,6 +327,10 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the WAHA URL, API key or event delivery."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
+        placeholders = {
+            "session": entry.data[CONF_SESSION],
+            "webhook_path": webhook.async_generate_path(entry.data[CONF_WEBHOOK_ID]),
+        }
         if user_input is not None:
             url = user_input[CONF_URL].rstrip("/")
             webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
@@ -324,11 +341,13 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
             ):
                 errors[CONF_WEBHOOK_URL] = url_error
-            elif not (error := await _async_check_server(client)):
+            elif not (error := await _async_check_server(client, placeholders)):
                 try:
                     session = await client.get_session(entry.data[CONF_SESSION])
                 except WahaNotFoundError:
                     errors["base"] = "session_not_found"
+                except WahaCoreSessionError:
+                    errors["base"] = "core_only_default"
                 except WahaConnectionError:
                     errors["base"] = "cannot_connect"
                 except WahaError as err:
@@ -362,12 +381,7 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 schema, user_input or dict(entry.data)
             ),
             errors=errors,
-            description_placeholders={
-                "session": entry.data[CONF_SESSION],
-                "webhook_path": webhook.async_generate_path(
-                    entry.data[CONF_WEBHOOK_ID]
-                ),
-            },
+            description_placeholders=placeholders,
         )
 
 

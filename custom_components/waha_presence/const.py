@@ -5,6 +5,8 @@ import logging
 from typing import Final
 
 DOMAIN: Final = "waha_presence"
+# The oldest WAHA this integration works with (presence events, LIDs, tagsEventsOn).
+MIN_WAHA_VERSION: Final = "2025.8"
 LOGGER = logging.getLogger(__package__)
 
 CONF_SESSION: Final = "session"

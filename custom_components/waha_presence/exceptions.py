@@ -29,6 +29,25 @@ class WahaSessionNotReadyError(WahaError):
         self.status = status
 
 
+class WahaCoreSessionError(WahaError):
+    """WAHA Core refused (422) a session other than `default`."""
+
+    def __init__(self, session: str, message: str) -> None:
+        """Keep the session WAHA Core refused."""
+        super().__init__(message)
+        self.session = session
+
+
+class WahaVersionError(WahaError):
+    """WAHA is older than the oldest version this integration works with."""
+
+    def __init__(self, version: str, minimum: str) -> None:
+        """Keep both versions for translated errors."""
+        super().__init__(f"WAHA {version} is older than {minimum}")
+        self.version = version
+        self.minimum = minimum
+
+
 class WahaNotSupportedError(WahaError):
     """WAHA answered 501: the session's engine cannot do this."""
 

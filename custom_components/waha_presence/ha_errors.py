@@ -9,6 +9,7 @@ from .exceptions import (
     WahaAuthError,
     WahaBadRequestError,
     WahaConnectionError,
+    WahaCoreSessionError,
     WahaError,
     WahaNotFoundError,
     WahaNotSupportedError,
@@ -21,6 +22,9 @@ def translate_error(err: WahaError) -> HomeAssistantError:
     key: str
     placeholders: dict[str, str] = {}
     match err:
+        case WahaCoreSessionError():
+            key = "core_only_default"
+            placeholders = {"session": err.session}
         case WahaSessionNotReadyError():
             key = "session_not_ready"
             placeholders = {"session": err.session, "status": err.status or "missing"}

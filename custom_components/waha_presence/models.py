@@ -294,6 +294,18 @@ def parse_event(value: object) -> WahaEvent:
     return WahaEvent(**envelope)
 
 
+# `2026.2.1`, `2025.8`, and tags with a suffix such as `2026.2.1-plus`.
+_VERSION_RE = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?![\d.])")
+
+
+def parse_version(value: object) -> tuple[int, ...]:
+    """Return a WAHA version's numbers (`2024.10.8` → (2024, 10, 8)) to compare."""
+    match = _VERSION_RE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise WahaParseError(f"{value!r} is not a WAHA version")
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
 _PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,30}$")
 # What may stand before the `@`: numbers, and old groups' `creator-time` ids.
 _USERS = {

@@ -11,17 +11,20 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 
-from .api import WahaClient
-from .const import DOMAIN, LOGGER
+from .api import WahaClient, check_version
+from .config_upkeep import ConfigUpkeep
+from .const import DOMAIN, LOGGER, MIN_WAHA_VERSION
 from .exceptions import (
     WahaAuthError,
-    WahaBadRequestError,
-    WahaConfigRejectedError,
+    WahaCoreSessionError,
     WahaError,
+    WahaNotFoundError,
+    WahaResponseError,
+    WahaVersionError,
 )
 from .models import PresenceStatus, SessionInfo, SessionStatus, StatusEvent
 from .repairs import SessionRepairs
-from .session_config import config_satisfied, desired_config, store_missing
+from .session_config import store_missing
 
 STATUS_POLL_INTERVAL = timedelta(seconds=60)
 
@@ -51,8 +54,9 @@ class SessionMonitor:
         self.repairs = SessionRepairs(
             hass, entry.entry_id, session_name, client.public_url
         )
-        self._webhook_id = webhook_id
-        self._webhook = webhook
+        self.config = ConfigUpkeep(
+            client, session_name, webhook_id=webhook_id, webhook=webhook
+        )
         self._on_change = on_change
         self._on_available = on_available
         self.session: SessionInfo | None = None
@@ -68,8 +72,7 @@ class SessionMonitor:
         self._engine: str | None = None
         self._status_ts = 0
         self._status_events = 0
-        self._config_put = False
-        self._config_warned = False
+        self._core_refused = False
         self._unsub_watchdog: CALLBACK_TYPE | None = None
 
     @property
@@ -163,15 +166,31 @@ class SessionMonitor:
     # Reading the session -----------------------------------------------------------
 
     async def async_initialize(self) -> None:
-        """Read the session once; errors propagate to setup."""
-        session = await self._async_read()
+        """Check WAHA's version, then read the session once; errors go to setup."""
+        try:
+            try:
+                server = await self.client.server_version()
+            except WahaNotFoundError as err:
+                # Not "no such session": a proxy's answer, or no WAHA we know.
+                raise WahaResponseError("WAHA has no /api/server/version") from err
+            check_version(server, MIN_WAHA_VERSION)
+            session = await self._async_read()
+        except WahaVersionError as err:
+            self.repairs.update_version(err.version)
+            raise
+        except WahaCoreSessionError:
+            self.repairs.update_core_refusal(True)
+            raise
+        self.repairs.update_version(None)
+        self.repairs.update_core_refusal(False)
         if session.engine is None:
             # A STOPPED session names no engine (`engine: {}`), yet the config we
             # PUT now must suit it (WEBJS needs tagsEventsOn), or a second PUT and
             # restart follow once it runs. Its config cannot tell: it has no engine
             # field, and may hold any engine's block (WAHA adds `noweb.markOnline`
             # to every config). WAHA runs its sessions on the server's engine.
-            self._engine = await _async_server_engine(self.client)
+            engine = server.get("engine")
+            self._engine = engine if isinstance(engine, str) and engine else None
         self._set(session=session)
 
     @callback
@@ -218,8 +237,10 @@ class SessionMonitor:
             # that works here may make (a session-scoped key may not read the
             # server), rather than ask the user for a key that may be right.
             session = await self._async_fetch()
-        self.key_refused = False
-        _withdraw_reauth(self.hass, self.entry)
+        if self.key_refused:
+            # Only the reauth we asked for: WAHA takes the key again.
+            self.key_refused = False
+            _withdraw_reauth(self.hass, self.entry)
         return session
 
     async def async_poll(self, *, reconnected: bool = False) -> None:
@@ -231,11 +252,27 @@ class SessionMonitor:
             self._set(reachable=False, flowing=True if reconnected else None)
             self.entry.async_start_reauth(self.hass)
             return
+        except WahaCoreSessionError:
+            # WAHA was replaced by a Core edition: retrying will not bring the session.
+            if not self._core_refused:
+                LOGGER.warning(
+                    "WAHA at %s is WAHA Core, which serves only session `default`, "
+                    "not %s; see the repair",
+                    self.client.public_url,
+                    self.session_name,
+                )
+                self._core_refused = True
+                self.repairs.update_core_refusal(True)
+            self._set(reachable=False, flowing=True if reconnected else None)
+            return
         except WahaError as err:
             # Unconfirmed (a refusal, then no answer) counts as unreachable too.
             LOGGER.debug("Session poll failed: %s", err)
             self._set(reachable=False, flowing=True if reconnected else None)
             return
+        if self._core_refused:
+            self._core_refused = False
+            self.repairs.update_core_refusal(False)
         # A new event stream counts from WAHA's answer on, not before: the
         # status from before the outage must not make entities available.
         rose = self._set(session=session, flowing=True if reconnected else None)
@@ -253,51 +290,14 @@ class SessionMonitor:
 
     def _config_ok(self) -> bool:
         assert self.session is not None
-        return config_satisfied(
-            self.session.config,
-            webhook_id=self._webhook_id,
-            webhook=self._webhook,
-            engine=self.engine,
-        )
+        return self.config.satisfied(self.session, self.engine)
 
     async def async_ensure_config(self) -> None:
         """PUT our delivery into the session config when missing (WAHA restarts it)."""
         assert self.session is not None
-        if self._config_ok():
-            self._config_put = False
-            return
-        if self._config_put:
-            # WAHA dropped what we sent (an older WAHA without tagsEventsOn,
-            # say): restarting the session every minute would not help.
-            if not self._config_warned:
-                LOGGER.warning(
-                    "WAHA session %s does not keep the config Home Assistant needs; "
-                    "check its webhooks (and webjs.tagsEventsOn for WEBJS)",
-                    self.session_name,
-                )
-                self._config_warned = True
-            return
-        LOGGER.info(
-            "Updating the config of WAHA session %s; WAHA restarts it",
-            self.session_name,
-        )
-        try:
-            await self.client.update_session_config(
-                self.session_name,
-                desired_config(
-                    self.session.config,
-                    webhook_id=self._webhook_id,
-                    webhook=self._webhook,
-                    engine=self.engine,
-                ),
-            )
-        except WahaBadRequestError as err:
-            raise WahaConfigRejectedError(err.detail) from err
-        # Only a PUT WAHA accepted counts: a failed one is tried again next poll.
-        self._config_put = True
-        self._set(session=await self._async_fetch())
-        if self._config_ok():
-            self._config_put = False
+        if await self.config.async_put(self.session, self.engine):
+            self._set(session=await self._async_fetch())
+            self.config.kept(self.session, self.engine)
 
     # Events --------------------------------------------------------------------------
 
@@ -322,18 +322,6 @@ class SessionMonitor:
     def set_events_flowing(self, flowing: bool) -> None:
         """Record whether the event stream (WebSocket) is connected."""
         self._set(flowing=flowing)
-
-
-async def _async_server_engine(client: WahaClient) -> str | None:
-    """Return the server's default engine, or None when WAHA does not say."""
-    try:
-        version = await client.server_version()
-    except WahaError as err:
-        # A session-scoped key may not read the server: the session tells later.
-        LOGGER.debug("Cannot read the engine of WAHA: %s", err)
-        return None
-    engine = version.get("engine")
-    return engine if isinstance(engine, str) and engine else None
 
 
 @callback

@@ -13,10 +13,18 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util.json import json_loads
 
-from .const import LOGGER, WEBHOOK_EVENTS, WS_RECONNECT_MAX, WS_RECONNECT_MIN
+from .const import (
+    LOGGER,
+    MIN_WAHA_VERSION,
+    WEBHOOK_EVENTS,
+    WS_RECONNECT_MAX,
+    WS_RECONNECT_MIN,
+)
 from .models import WahaEvent, WahaParseError, parse_event
 
 WS_UNAUTHORIZED = 1008
+# WAHA older than MIN_WAHA_VERSION closes a `/ws` that asks for one session.
+WS_UNSUPPORTED = 4001
 STABLE_CONNECTION = 30.0
 
 
@@ -44,6 +52,7 @@ class WahaWebSocket:
         on_connected: Callable[[], Awaitable[None]],
         on_disconnected: CALLBACK_TYPE,
         on_auth_refused: Callable[[], Awaitable[bool]],
+        on_unsupported: CALLBACK_TYPE,
     ) -> None:
         """Store the connection settings and where events go."""
         self.hass = hass
@@ -56,6 +65,7 @@ class WahaWebSocket:
         # Asked after a close for auth: True when WAHA refuses the key for real.
         self._on_auth_refused = on_auth_refused
         self._refused = False
+        self._on_unsupported = on_unsupported
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
 
@@ -77,18 +87,27 @@ class WahaWebSocket:
         delay = WS_RECONNECT_MIN.total_seconds()
         while True:
             began = self.hass.loop.time()
+            close_code: int | None = None
             try:
-                closed_by_auth = await self._async_listen()
+                close_code = await self._async_listen()
             except (ClientError, OSError, TimeoutError) as err:
                 # The error's text carries the URL, and the URL the API key.
                 LOGGER.debug("WAHA WebSocket failed: %s", type(err).__name__)
-                closed_by_auth = False
             except Exception:  # noqa: BLE001 - logged with its traceback
                 LOGGER.exception("Unexpected error on the WAHA WebSocket")
-                closed_by_auth = False
             self.connected.clear()
             self._on_disconnected()
-            refused = closed_by_auth and await self._on_auth_refused()
+            if close_code == WS_UNSUPPORTED:
+                # Not a network fault: this WAHA will refuse every reconnect too.
+                LOGGER.warning(
+                    "WAHA closed the WebSocket with code 4001: it cannot stream the "
+                    "events of one session, which WAHA %s and newer can. Not "
+                    "reconnecting; update WAHA, then reload the integration",
+                    MIN_WAHA_VERSION,
+                )
+                self._on_unsupported()
+                return
+            refused = close_code == WS_UNAUTHORIZED and await self._on_auth_refused()
             if refused and not self._refused:
                 LOGGER.warning("WAHA refused the WebSocket: the API key is wrong")
             self._refused = refused
@@ -102,8 +121,8 @@ class WahaWebSocket:
             await asyncio.sleep(delay)
             delay = min(delay * 2, WS_RECONNECT_MAX.total_seconds())
 
-    async def _async_listen(self) -> bool:
-        """Read frames until the socket closes; True when closed for auth."""
+    async def _async_listen(self) -> int | None:
+        """Read frames until the socket closes; return WAHA's close code."""
         async with self._session.ws_connect(self._url, heartbeat=30) as ws:
             self.connected.set()
             LOGGER.debug("WAHA WebSocket connected")
@@ -118,4 +137,4 @@ class WahaWebSocket:
                     LOGGER.debug("Malformed WAHA WebSocket frame: %s", err)
                     continue
                 self._on_event(event)
-            return ws.close_code == WS_UNAUTHORIZED
+            return ws.close_code

@@ -327,3 +327,14 @@ async def test_fail_and_delay_next(
     async with api.get("/api/server/version") as response:
         assert response.status == 200
     assert [r.path for r in sim.requests[-2:]] == ["/api/server/version"] * 2
+
+
+async def test_drop_next(sim: WahaSimulator, api: aiohttp.ClientSession) -> None:
+    """A dropped request gets no answer at all: its connection is closed."""
+    # Two: aiohttp sends an idempotent request again when a reused connection drops.
+    sim.drop_next("GET", "/api/sessions/default", count=2)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await api.get("/api/sessions/default")
+    sim.reset()
+    async with api.get("/api/sessions/default") as response:
+        assert response.status == 200
