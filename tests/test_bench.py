@@ -24,19 +24,23 @@ def test_ingest_benchmark_runs() -> None:
     assert "Traceback" not in result.stderr
     for line in (
         "states changed per event:",
-        "10 tracked chats",
-        "1,000 tracked chats",
-        "bare webhook, same number of state writes",
+        "ours, 10 tracked chats",
+        "ours, 1,000 tracked chats",
+        "ours, 2,000 tracked chats",
+        "an automation a user builds instead",
+        "bare webhook, as many raw state writes",
         "bare webhook, as many minimal entity writes",
-        "bare webhook, writes to entities of our kinds",
+        "bare webhook, entities of our kinds",
         "bare webhook, no writes",
-        "1,000 / 10 chats",
-        "ours / bare floor",
-        "entity floor / bare floor",
-        "same-kind floor / bare floor",
-        "ours / same-kind floor",
+        "chats_1000/10=",
+        "ours / bare webhook, as many raw state writes",
+        "ours / bare webhook, as many minimal entity writes",
+        "ours / bare webhook, no writes",
+        "ours/same_kind=",
+        "ours/diy=",
     ):
         assert line in out, out
     # Every event changes presence and fires activity, some also online and last seen.
-    writes = float(out.split("states changed per event:")[1].split()[0])
+    counted = out.split("states changed per event: 10 ")[1]
+    writes = float(counted.split(",")[0])
     assert 2.0 < writes < 4.0
