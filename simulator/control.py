@@ -32,6 +32,7 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_post("/_sim/sessions/{name}/groups", add_group)
     router.add_post("/_sim/sessions/{name}/events", emit_event)
     router.add_get("/_sim/requests", list_requests)
+    router.add_get("/_sim/stats", stats)
     router.add_get("/_sim/deliveries", list_deliveries)
     router.add_post("/_sim/reset", reset)
 
@@ -196,8 +197,28 @@ async def emit_event(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    """Return every recorded API request."""
-    return reply([_request_json(item) for item in sim_of(request).requests])
+    """Return the recorded API requests, all or from index `since` on."""
+    since = request.query.get("since", "0")
+    if not since.isdigit():
+        raise validation_error(["since must be a non-negative integer"])
+    recorded = sim_of(request).requests[int(since) :]
+    return reply([_request_json(item) for item in recorded])
+
+
+async def stats(request: web.Request) -> web.Response:
+    """Return counts: requests, webhook attempts, busy tasks, subscriptions."""
+    sim = sim_of(request)
+    return reply(
+        {
+            "requests": len(sim.requests),
+            "deliveries": len(sim.deliveries),
+            "busy": sim.busy,
+            "sessions": {
+                name: {"status": s.status, "subscriptions": len(s.subscriptions)}
+                for name, s in sim.sessions.items()
+            },
+        }
+    )
 
 
 async def list_deliveries(request: web.Request) -> web.Response:

@@ -57,6 +57,11 @@ class SimRuntime:
         """Return whether `stop()` has begun."""
         return self._closing.is_set()
 
+    @property
+    def busy(self) -> int:
+        """Return how many background tasks (webhook deliveries, starts) still run."""
+        return len(self._tasks)
+
     async def _cancel_tasks(self) -> None:
         """Cancel every background task and wait for them to finish."""
         while self._tasks:

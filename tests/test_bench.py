@@ -1,7 +1,8 @@
-"""The ingest benchmark runs end to end and prints every figure it promises."""
+"""The benchmarks run end to end and print every figure they promise."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 import re
 import subprocess
@@ -60,3 +61,112 @@ def test_ingest_benchmark_runs() -> None:
         r"chats_30/10=\d+\.\d\d chats_60/10=\d+\.\d\d",
         last,
     ), last
+
+
+SCALE = BENCH.parent / "scale.py"
+SCALE_FIELDS = (
+    "setup_s",
+    "reload_s",
+    "max_block_ms",
+    "setup_requests_per_chat",
+    "renewal_requests_per_chat",
+    "kib_per_chat",
+    "latency_p99_ms",
+)
+NUMBER = r"-?\d+\.\d\d"
+
+
+def _line(kind: str, figures: dict[str, float]) -> str:
+    return f"{kind}: " + " ".join(f"{key}={value}" for key, value in figures.items())
+
+
+def _figures(line: str) -> dict[str, float]:
+    return {
+        key: float(value)
+        for key, value in (item.split("=") for item in line.split(": ", 1)[1].split())
+    }
+
+
+def test_scale_benchmark_runs() -> None:
+    """A small run prints one exact `scale:` line per size, then the group's lines."""
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [
+            sys.executable,
+            str(SCALE),
+            *("--sizes", "10,20", "--members", "64", "--events", "50"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    # Exit code 1 is a verdict (today's code misses targets), not a crash.
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    scale = [line for line in lines if line.startswith("scale:")]
+    pattern = "scale: chats=(\\d+) " + " ".join(
+        f"{name}={NUMBER}" for name in SCALE_FIELDS
+    )
+    assert [re.fullmatch(pattern, line)[1] for line in scale] == ["10", "20"], lines
+    for line in scale:
+        figures = _figures(line)
+        # Setup asks WAHA something for every chat; memory and time are spent.
+        assert figures["setup_requests_per_chat"] >= 1
+        assert figures["renewal_requests_per_chat"] > 0
+        assert figures["setup_s"] > 0
+        assert figures["latency_p99_ms"] > 0
+    group = next(line for line in lines if line.startswith("group:"))
+    assert re.fullmatch(
+        rf"group: members=64 block_ms={NUMBER} group_sensor_writes=\d+ "
+        r"activity_events=\d+",
+        group,
+    ), group
+    # Every member changed from online to typing: each fires the activity event.
+    assert _figures(group)["activity_events"] == 64
+    fade = next(line for line in lines if line.startswith("fade:"))
+    assert re.fullmatch(
+        rf"fade: members=64 block_ms={NUMBER} group_sensor_writes=\d+", fade
+    ), fade
+    assert _figures(fade)["group_sensor_writes"] >= 1
+    missed = [line for line in lines if line.startswith("missed:")]
+    assert (result.returncode == 1) == bool(missed)
+
+
+def test_scale_verdict() -> None:
+    """Targets are judged per size; the request targets from 100 chats on."""
+    spec = importlib.util.spec_from_file_location("bench_scale", SCALE)
+    assert spec is not None
+    assert spec.loader is not None
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    size = {
+        "chats": 1000,
+        "setup_s": 9.0,
+        "reload_s": 9.0,
+        "max_block_ms": 99.0,
+        "setup_requests_per_chat": 2.0,
+        "renewal_requests_per_chat": 1.0,
+        "kib_per_chat": 35.0,
+        "latency_p99_ms": 3.0,
+    }
+    group = {"members": 1024, "block_ms": 49.0, "group_sensor_writes": 1}
+    good = [
+        _line("scale", size),
+        # Below 100 chats the entry's own few requests weigh: not judged.
+        _line(
+            "scale",
+            size | {"chats": 10, "max_block_ms": 500.0, "setup_requests_per_chat": 4.6},
+        ),
+        _line("group", group | {"activity_events": 1024}),
+        _line("fade", group),
+    ]
+    assert scale.missed(good) == []
+    bad = [
+        _line("scale", size | {"max_block_ms": 101.0}),
+        _line("scale", size | {"chats": 2000, "renewal_requests_per_chat": 2.0}),
+        _line("group", group | {"activity_events": 1}),
+        _line("fade", group | {"group_sensor_writes": 1024}),
+        _line("scale", size | {"kib_per_chat": 60.0}),
+    ]
+    assert len(scale.missed(bad)) == 5

@@ -126,6 +126,32 @@ async def test_control_requests_and_reset(
         assert await response.json() == []
 
 
+async def test_control_stats_and_requests_since(
+    sim: WahaSimulator, api: aiohttp.ClientSession
+) -> None:
+    """Benchmarks count traffic and subscriptions without fetching every request."""
+    async with api.get("/api/server/version"):
+        pass
+    async with api.post(f"/api/default/presence/{TEST_ALICE}/subscribe") as response:
+        assert response.status == 201
+    async with api.get("/_sim/stats") as response:
+        body = await response.json()
+    # Control calls are not recorded: counting does not change the count.
+    assert body["requests"] == 2
+    assert body["deliveries"] == 0
+    assert body["busy"] == 0
+    assert body["sessions"]["default"] == {"status": "WORKING", "subscriptions": 1}
+    assert body["sessions"]["gows"]["subscriptions"] == 0
+    async with api.get("/_sim/requests?since=1") as response:
+        assert [r["path"] for r in await response.json()] == [
+            f"/api/default/presence/{TEST_ALICE}/subscribe"
+        ]
+    async with api.get("/_sim/requests?since=5") as response:
+        assert await response.json() == []
+    async with api.get("/_sim/requests?since=-1") as response:
+        assert response.status == 400
+
+
 async def test_demo_world_and_loop(socket_enabled: None) -> None:
     sim = WahaSimulator(API_KEY)
     seed_demo(sim)
