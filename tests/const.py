@@ -12,6 +12,7 @@ ALICE_LID = "111111111111@lid"
 BOB = "31622222222@c.us"
 BOB_LID = "222222222222@lid"
 CAROL = "31633333333@c.us"
+CAROL_LID = "333333333333@lid"
 FAMILY = "120363000000000001@g.us"
 
 # Entities of the account, and of the tracked chats above.

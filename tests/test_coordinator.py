@@ -97,12 +97,9 @@ async def test_lid_aliased_events(
 @pytest.fixture
 def lid_unknown(waha: WahaSimulator) -> None:
     """Set up while WAHA does not know Alice's LID yet, as before it first reports it."""
+    # WAHA's LID list, as it reads before WhatsApp told it Alice's LID.
     waha.fail_next(
-        "GET",
-        f"/api/{SESSION}/lids/pn/{ALICE.split('@', 1)[0]}",
-        200,
-        {"lid": None, "pn": ALICE},
-        count=1000,
+        "GET", f"/api/{SESSION}/lids", 200, [{"lid": BOB_LID, "pn": BOB}], count=1000
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -13,10 +14,12 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.waha_presence.const import CONF_WEBHOOK_URL
 from custom_components.waha_presence.session_config import build_webhook
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
+from .conftest import chat_subentry
 from .const import (
     ALICE,
     ALICE_LID,
@@ -25,6 +28,8 @@ from .const import (
     BOB,
     BOB_LID,
     BOB_PRESENCE,
+    CAROL,
+    CAROL_LID,
     FAMILY,
     HMAC_KEY,
     SESSION,
@@ -302,3 +307,92 @@ async def test_unload_cancels_retries(
     before = len(_subscribes(waha))
     await _later(hass, 60)
     assert _subscribes(waha)[before:] == []
+
+
+def _lid_reads(waha: WahaSimulator) -> list[str]:
+    return [r.path for r in waha.requests if "/lids" in r.path]
+
+
+async def test_lids_are_read_in_one_request(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Setup learns every contact's LID from WAHA's list, not chat by chat."""
+    assert _lid_reads(waha) == [f"/api/{SESSION}/lids"]
+    assert ready.runtime_data.coordinator.chats[ALICE].alias == ALICE_LID
+
+
+@pytest.mark.parametrize(
+    "tracked",
+    [[chat_subentry(ALICE, "Alice"), chat_subentry(CAROL, "Carol")]],
+)
+async def test_a_contact_without_lid_is_asked_for_rarely(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Carol has no LID yet: renewals do not ask again until hours have passed."""
+    coordinator = ready.runtime_data.coordinator
+    assert coordinator.chats[CAROL].alias is None
+    waha.requests.clear()
+    for _ in range(3):
+        freezer.tick(timedelta(minutes=10, seconds=1))
+        await _later(hass, 0)
+    assert _lid_reads(waha) == []
+    assert _subscribes(waha).count(CAROL) == 3
+    # WhatsApp tells WAHA her LID meanwhile; the next read, hours on, learns it.
+    waha.session(SESSION).contacts[CAROL].lid = CAROL_LID
+    freezer.tick(timedelta(hours=6))
+    await _later(hass, 0)
+    assert _lid_reads(waha) == [f"/api/{SESSION}/lids"]
+    assert coordinator.chats[CAROL].alias == CAROL_LID
+    assert CAROL_LID in waha.session(SESSION).subscriptions
+
+
+async def test_lid_list_read_page_by_page(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A list longer than one page is read to its end."""
+    monkeypatch.setattr("custom_components.waha_presence.lids.LID_PAGE", 1)
+    for n in range(3):
+        waha.add_contact(SESSION, f"3164444444{n}@c.us", lid=f"44444444{n}@lid")
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.chats[BOB].alias == BOB_LID)
+    # The account's own pair, Alice, Bob and three more: seven pages, one empty.
+    assert len(_lid_reads(waha)) == 7
+    assert coordinator.chats[ALICE].alias == ALICE_LID
+
+
+@pytest.mark.parametrize("engine", ["NOWEB"])
+async def test_lid_list_refused_is_not_asked_again_at_once(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """NOWEB without its store refuses the list: renewals leave it alone."""
+    coordinator = ready.runtime_data.coordinator
+    waha.session(SESSION).contacts[CAROL].lid = CAROL_LID
+    waha.fail_next(
+        "GET",
+        f"/api/{SESSION}/lids",
+        400,
+        {"statusCode": 400, "message": "Enable NOWEB store"},
+    )
+    subentry = chat_subentry(CAROL, "Carol")
+    hass.config_entries.async_add_subentry(
+        ready,
+        ConfigSubentry(**subentry),  # type: ignore[typeddict-item]
+    )
+    await wait_for(hass, lambda: CAROL in coordinator.chats)
+    await settle(hass)
+    assert coordinator.chats[CAROL].alias is None
+    waha.requests.clear()
+    freezer.tick(timedelta(minutes=10, seconds=1))
+    await _later(hass, 0)
+    assert _lid_reads(waha) == []

@@ -245,6 +245,27 @@ class WahaClient:
         lid = data.get("lid")
         return lid if isinstance(lid, str) and lid else None
 
+    async def lid_pairs(
+        self, name: str, *, limit: int, offset: int = 0
+    ) -> list[tuple[str, str | None]]:
+        """Return one page of the `(lid, phone id)` pairs WAHA knows."""
+        data = await self._request(
+            "GET",
+            f"/api/{_seg(name)}/lids",
+            params={"limit": str(limit), "offset": str(offset)},
+            session_name=name,
+        )
+        if not isinstance(data, list):
+            raise WahaResponseError("LID list is not a list")
+        pairs: list[tuple[str, str | None]] = []
+        for item in data:
+            lid = item.get("lid") if isinstance(item, dict) else None
+            if not isinstance(lid, str):
+                raise WahaResponseError("LID list holds something else")
+            phone = item.get("pn")
+            pairs.append((lid, phone if isinstance(phone, str) else None))
+        return pairs
+
     async def other_id(self, name: str, chat_id: str) -> str | None:
         """Return a contact's LID for its `@c.us` id, or the reverse, when known."""
         if is_lid(chat_id):

@@ -68,6 +68,9 @@ class SessionMonitor:
         # False while the WebSocket that brings our events is down.
         self.events_flowing = True
         self._was_available: bool | None = None
+        # Counts the times the session became available: WAHA forgets our
+        # subscriptions whenever it was not, so each epoch needs them once.
+        self.epoch = 0
         # The session's engine: WAHA names it only while the session runs.
         self._engine: str | None = None
         self._status_ts = 0
@@ -130,8 +133,10 @@ class SessionMonitor:
         available = self.available
         flipped = available != self._was_available
         if flipped:
-            self._log_edge(available)
+            _log_edge(self, available, first=self._was_available is None)
         rose = available and self._was_available is False
+        if available and not self._was_available:
+            self.epoch += 1
         self._was_available = available
         self._on_change(flipped)
         return rose
@@ -145,23 +150,6 @@ class SessionMonitor:
             self.events_flowing,
             self.account_presence,
         )
-
-    def _log_edge(self, available: bool) -> None:
-        if available:
-            if self._was_available is not None:
-                LOGGER.info("WAHA session %s is available again", self.session_name)
-        elif not self.reachable:
-            LOGGER.info("WAHA at %s is unreachable", self.client.public_url)
-        elif not self.events_flowing:
-            LOGGER.info(
-                "Lost the WebSocket to WAHA at %s; reconnecting", self.client.public_url
-            )
-        else:
-            LOGGER.info(
-                "WAHA session %s is %s: its entities are unavailable",
-                self.session_name,
-                self.raw_status,
-            )
 
     # Reading the session -----------------------------------------------------------
 
@@ -296,7 +284,14 @@ class SessionMonitor:
         """PUT our delivery into the session config when missing (WAHA restarts it)."""
         assert self.session is not None
         if await self.config.async_put(self.session, self.engine):
-            self._set(session=await self._async_fetch())
+            events = self._status_events
+            session = await self._async_fetch()
+            if events == self._status_events:
+                # WAHA restarts the session on a PUT, even if this answer came
+                # first: what is subscribed now would be lost, so wait for WORKING.
+                starting = SessionStatus.STARTING
+                session = replace(session, status=starting, raw_status=starting.value)
+            self._set(session=session)
             self.config.kept(self.session, self.engine)
 
     # Events --------------------------------------------------------------------------
@@ -330,3 +325,22 @@ def _withdraw_reauth(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     for flow in list(entry.async_get_active_flows(hass, {SOURCE_REAUTH})):
         LOGGER.info("WAHA accepts the API key again; re-authentication is withdrawn")
         hass.config_entries.flow.async_abort(flow["flow_id"])
+
+
+def _log_edge(monitor: SessionMonitor, available: bool, *, first: bool) -> None:
+    """Log why the session's entities became available or unavailable."""
+    if available:
+        if not first:
+            LOGGER.info("WAHA session %s is available again", monitor.session_name)
+    elif not monitor.reachable:
+        LOGGER.info("WAHA at %s is unreachable", monitor.client.public_url)
+    elif not monitor.events_flowing:
+        LOGGER.info(
+            "Lost the WebSocket to WAHA at %s; reconnecting", monitor.client.public_url
+        )
+    else:
+        LOGGER.info(
+            "WAHA session %s is %s: its entities are unavailable",
+            monitor.session_name,
+            monitor.raw_status,
+        )

@@ -11,6 +11,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.util import dt as dt_util
 
 from .api import WahaClient
 from .const import DOMAIN, INITIAL_READ_CONCURRENCY, LOGGER
@@ -22,6 +23,7 @@ from .exceptions import (
     WahaResponseError,
     WahaSessionNotReadyError,
 )
+from .lids import LidDirectory
 from .models import ChatPresences
 from .presence import ChatState, PresenceTracker
 from .session import SessionMonitor
@@ -57,7 +59,14 @@ class SubscriptionKeeper:
         self.tracker = tracker
         self.monitor = monitor
         self._on_read = on_read
+        self.lids = LidDirectory(
+            client,
+            self.session_name,
+            tracker,
+            clock=lambda: dt_util.utcnow().timestamp(),
+        )
         self._lock = asyncio.Lock()
+        self._synced_epoch: int | None = None
         self._unsub_timer: CALLBACK_TYPE | None = None
         # Ids whose subscribe failed: tries so far, and the timer of the next.
         self._tries: dict[str, int] = {}
@@ -109,9 +118,20 @@ class SubscriptionKeeper:
     ) -> None:
         if not self.monitor.available:
             return
-        chats = list(self.tracker.chats.values()) if only is None else only
+        if only is None:
+            chats = list(self.tracker.chats.values())
+        else:
+            # Chats just tracked: their LIDs may be in the list already.
+            chats = only
+            self.lids.forget()
         async with self._lock:
-            await self._async_resolve_aliases(chats)
+            epoch = self.monitor.epoch
+            if only is None and read_state:
+                if epoch == self._synced_epoch:
+                    # Setup and WAHA's WORKING both ask: once per epoch is enough.
+                    return
+                self._synced_epoch = epoch
+            await self.lids.async_learn(chats)
             await self._bounded(self._async_subscribe, chats)
             if not read_state:
                 return
@@ -136,24 +156,6 @@ class SubscriptionKeeper:
                     LOGGER.debug("Presence upkeep of %s failed: %s", chat.chat_id, err)
 
         await asyncio.gather(*(run(chat) for chat in chats))
-
-    async def _async_resolve_aliases(self, chats: list[ChatState]) -> None:
-        """Learn each contact's other id: WAHA reports either in events."""
-        for chat in chats:
-            if chat.alias or chat.is_group:
-                continue
-            try:
-                alias = await self.client.other_id(self.session_name, chat.chat_id)
-            except WahaConnectionError as err:
-                # Not a time-out per chat: subscribe the ids we know, and the
-                # retries of those that fail look the other ids up again.
-                LOGGER.debug("No other ids while WAHA does not answer: %s", err)
-                return
-            except WahaError as err:
-                LOGGER.debug("No other id for %s: %s", chat.chat_id, err)
-                continue
-            if alias:
-                self.tracker.learn_alias(chat.chat_id, alias)
 
     async def _async_subscribe(self, chat: ChatState) -> None:
         # Each id on its own: the phone id timing out must not cost the LID.
@@ -216,7 +218,7 @@ class SubscriptionKeeper:
             await self._async_subscribe_id(chat_id)
             return
         # The pass that failed may not have learned the contact's LID either.
-        await self._async_resolve_aliases([chat])
+        await self.lids.async_learn([chat])
         await self._async_subscribe(chat)
 
     async def _async_read_state(self, chats: list[ChatState]) -> None:
