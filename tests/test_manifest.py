@@ -190,3 +190,14 @@ def test_no_strings_json() -> None:
     """Custom integrations ship translations/en.json, not strings.json."""
     assert not (PACKAGE / "strings.json").exists()
     assert config_flow.WahaConfigFlow.VERSION == 1
+
+
+def test_entity_icons_tell_entities_apart() -> None:
+    """No two entities share a default icon; no state icon repeats its default."""
+    icons = [
+        spec for platform in ICONS["entity"].values() for spec in platform.values()
+    ]
+    defaults = [spec["default"] for spec in icons]
+    assert len(defaults) == len(set(defaults))
+    for spec in icons:
+        assert spec["default"] not in spec.get("state", {}).values()

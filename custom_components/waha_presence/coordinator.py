@@ -12,6 +12,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 
+from .announcer import PresenceAnnouncer, async_contact_name
 from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
@@ -115,6 +116,14 @@ class WahaCoordinator:
             self.tracker,
             self.monitor,
             on_read=lambda report: self._apply(report, None),
+        )
+        self.announcer = PresenceAnnouncer(
+            hass,
+            entry,
+            account_id,
+            self.tracker,
+            lambda participant: async_contact_name(client, session_name, participant),
+            on_named=self._refresh_chat,
         )
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
@@ -246,6 +255,12 @@ class WahaCoordinator:
                 for chat_listener in list(listeners):
                     chat_listener(None)
 
+    @callback
+    def _refresh_chat(self, chat_id: str) -> None:
+        """Rewrite a chat's entities: something they show (a name) became known."""
+        for listener in list(self._chat_listeners.get(chat_id, ())):
+            listener(None)
+
     # Tracked chats -------------------------------------------------------------------
 
     @callback
@@ -258,6 +273,7 @@ class WahaCoordinator:
         }
         for chat_id in set(self.chats) - set(wanted):
             self.tracker.untrack(chat_id)
+            self.announcer.forget(chat_id)
             self._chat_listeners.pop(chat_id, None)
             # A fade still pending would reach the chat's next entities if re-added.
             for key in [key for key in self._fades if key[0] == chat_id]:
@@ -328,6 +344,8 @@ class WahaCoordinator:
     @callback
     def _dispatch(self, chat_id: str, changes: tuple[PresenceChange, ...]) -> None:
         update = ChatUpdate(changes, Context())
+        if (chat := self.chats.get(chat_id)) is not None:
+            self.announcer.announce(chat, changes, update.context)
         for listener in list(self._chat_listeners.get(chat_id, ())):
             listener(update)
 

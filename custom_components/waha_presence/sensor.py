@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
@@ -92,9 +93,11 @@ def _group_activity(coordinator: WahaCoordinator, chat: ChatState) -> dict[str, 
     }
 
 
+# A unitless count: a graph in the history, and (like any measurement) no logbook lines.
 GROUP_ACTIVE = WahaChatSensorDescription(
     key="active_members",
     translation_key="active_members",
+    state_class=SensorStateClass.MEASUREMENT,
     value_fn=lambda chat: sum(
         len(chat.members_with(presence)) for presence in CHAT_STATES
     ),
