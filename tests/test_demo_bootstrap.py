@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from homeassistant import config as conf_util
 from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import check_config
 from homeassistant.setup import async_setup_component
 from scripts import demo_bootstrap
 
@@ -95,3 +96,13 @@ async def test_saved_automation_and_script_run(
         await shown.wait()
     await hass.services.async_call("script", "greet", blocking=True)
     assert messages == ["Alice Online is online", "Hi"]
+
+
+async def test_configuration_is_valid(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Home Assistant's own check finds nothing wrong in the demo configuration."""
+    hass.config.config_dir = str(tmp_path)
+    await hass.async_add_executor_job(demo_bootstrap.write_config, tmp_path, 8123)
+    result = await check_config.async_check_ha_config_file(hass)
+    assert not result.errors, result.errors
+    assert {"automation", "script", "scene", "logbook"} <= set(result)
+    assert result["logbook"]["exclude"]["entity_globs"]

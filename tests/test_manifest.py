@@ -201,3 +201,38 @@ def test_entity_icons_tell_entities_apart() -> None:
     assert len(defaults) == len(set(defaults))
     for spec in icons:
         assert spec["default"] not in spec.get("state", {}).values()
+
+
+HA_FREE = (
+    "models.py",
+    "activity.py",
+    "api.py",
+    "exceptions.py",
+    "engines.py",
+    "session_config.py",
+    "presence.py",
+)
+
+
+@pytest.mark.parametrize("module", HA_FREE)
+def test_rules_import_nothing_from_home_assistant(module: str) -> None:
+    """The modules with the rules import no Home Assistant code, directly or not."""
+    local = {name.removesuffix(".py") for name in SOURCES}
+    seen: set[str] = set()
+    todo = [module.removesuffix(".py")]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(SOURCES[f"{name}.py"])):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                todo.append(node.module or "")
+                assert node.module in local
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [alias.name for alias in node.names]
+                )
+                assert not any(n.split(".")[0] == "homeassistant" for n in names)
