@@ -67,7 +67,7 @@ from homeassistant.components.sensor import (  # noqa: E402
 from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID  # noqa: E402
 from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
-from homeassistant.helpers import frame  # noqa: E402
+from homeassistant.helpers import entity_registry as er, frame  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
 from homeassistant.util.json import json_loads  # noqa: E402
 from simulator import WahaSimulator  # noqa: E402
@@ -401,6 +401,16 @@ async def add_entry(
         ],
     )
     entry.add_to_hass(hass)
+    # The activity entities start disabled; enabled, as the same-kind floor has them.
+    registry = er.async_get(hass)
+    for subentry in entry.subentries.values():
+        registry.async_get_or_create(
+            "event",
+            DOMAIN,
+            f"{account}_{subentry.data[CONF_CHAT_ID]}_activity",
+            config_entry=entry,
+            config_subentry_id=subentry.subentry_id,
+        )
     assert await hass.config_entries.async_setup(entry.entry_id)
     coordinator = entry.runtime_data.coordinator
     async with asyncio.timeout(120):

@@ -22,6 +22,9 @@ import urllib.request
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION_DIR = ROOT / "custom_components" / "waha_presence"
+BLUEPRINTS_DIR = ROOT / "blueprints"
+# The files the automation, script and scene editors save into.
+EDITOR_FILES = ("automations.yaml", "scripts.yaml", "scenes.yaml")
 DOMAIN = "waha_presence"
 SUBENTRY_TYPE = "chat"
 DEMO_CHATS = ("Alice", "Bob", "Carol", "Dan", "Family")
@@ -45,6 +48,18 @@ frontend:
 config:
 history:
 logbook:
+  # One sentence per presence change ("Bob started typing"). An integration cannot
+  # keep these entities' own lines out of the logbook; this is how a user does it.
+  exclude:
+    entity_globs:
+      - sensor.*_presence
+      - binary_sensor.*_online
+      - sensor.*_last_seen
+      - event.*_activity
+
+automation: !include automations.yaml
+script: !include scripts.yaml
+scene: !include scenes.yaml
 
 logger:
   default: warning
@@ -83,6 +98,10 @@ def write_config(config_dir: Path, port: int) -> None:
         encoding="utf-8"
     ).startswith(GENERATED):
         configuration.write_text(CONFIGURATION_YAML.format(port=port), encoding="utf-8")
+    for name in EDITOR_FILES:
+        # What the editors saved: created empty once, never overwritten.
+        (config_dir / name).touch()
+    install_blueprints(config_dir)
     # Rewritten every time, so that the port always matches this run's.
     _write_http_config(config_dir, port)
     link = config_dir / "custom_components" / DOMAIN
@@ -91,6 +110,14 @@ def write_config(config_dir: Path, port: int) -> None:
         link.unlink()
     if not link.is_symlink():
         link.symlink_to(INTEGRATION_DIR, target_is_directory=True)
+
+
+def install_blueprints(config_dir: Path) -> None:
+    """Copy the shipped blueprints in, as importing them in the UI would."""
+    for source in BLUEPRINTS_DIR.rglob("*.yaml"):
+        target = config_dir / "blueprints" / source.relative_to(BLUEPRINTS_DIR)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
 
 
 def _write_http_config(config_dir: Path, port: int) -> None:

@@ -29,7 +29,9 @@ from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
 from simulator import WahaSimulator, engines
 
 from .const import (
@@ -157,11 +159,36 @@ def config_entry(
 
 
 @pytest.fixture
+def activity_enabled() -> bool:
+    """Return whether the activity event entities start enabled (override per test)."""
+    return True
+
+
+def enable_activity(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Enable each chat's activity entity, as a user does; they start disabled."""
+    registry = er.async_get(hass)
+    for subentry in entry.subentries.values():
+        registry.async_get_or_create(
+            "event",
+            DOMAIN,
+            f"{ACCOUNT_ID}_{subentry.data[CONF_CHAT_ID]}_activity",
+            config_entry=entry,
+            config_subentry_id=subentry.subentry_id,
+            suggested_object_id=f"{slugify(subentry.title)}_activity",
+        )
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    activity_enabled: bool,
 ) -> MockConfigEntry:
     """Set the integration up against the simulator and let it settle."""
     config_entry.add_to_hass(hass)
+    if activity_enabled:
+        enable_activity(hass, config_entry)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry

@@ -14,9 +14,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.waha_presence.const import DOMAIN
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 from simulator import WahaSimulator
 
 from .const import ALICE, BOB_LID, CAROL, FAMILY
@@ -29,6 +32,12 @@ TS = 1_800_000_000_000
 def platform() -> Platform:
     """Return the platform under test."""
     return Platform.SENSOR
+
+
+@pytest.fixture
+def activity_enabled(platform: Platform) -> bool:
+    """Enable the activity entities only where their platform is the one loaded."""
+    return platform is Platform.EVENT
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +92,30 @@ async def test_entities(
     freezer.move_to("2026-11-24T12:00:00+00:00")
     await _drive(hass, waha, ha_client)
     await snapshot_platform(hass, entity_registry, snapshot, ready.entry_id)
+
+
+@pytest.mark.parametrize("platform", [Platform.EVENT])
+@pytest.mark.parametrize("activity_enabled", [False])
+async def test_activity_disabled_by_default(
+    hass: HomeAssistant, ready: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """A new install has the activity entities, disabled: they flood logbook and history."""
+    entries = er.async_entries_for_config_entry(entity_registry, ready.entry_id)
+    assert {entry.entity_id for entry in entries} == {
+        "event.alice_activity",
+        "event.bob_activity",
+        "event.family_activity",
+    }
+    assert {entry.disabled_by for entry in entries} == {
+        er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert hass.states.async_entity_ids("event") == []
+
+
+@pytest.mark.parametrize("platform", [Platform.BINARY_SENSOR])
+async def test_online_reads_online_offline(hass: HomeAssistant) -> None:
+    """The online sensor's states read Online and Offline, not On and Off."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    strings = await async_get_translations(hass, "en", "entity", [DOMAIN])
+    key = f"component.{DOMAIN}.entity.binary_sensor.online.state"
+    assert (strings[f"{key}.on"], strings[f"{key}.off"]) == ("Online", "Offline")

@@ -14,6 +14,7 @@ PACKAGE_DIR = Path(__file__).parent.parent / "custom_components" / "waha_presenc
 CORE = [
     "presence",
     "fades",
+    "activity",
     "engines",
     "models",
     "api",

@@ -197,3 +197,14 @@ def test_readme_names_the_waha_minimum() -> None:
     readme = (ROOT / "README.md").read_text()
     assert f"| WAHA {MIN_WAHA_VERSION} or newer" in readme
     assert f"needs WAHA {MIN_WAHA_VERSION} or newer" in readme
+
+
+def test_entity_icons_tell_entities_apart() -> None:
+    """No two entities share a default icon; no state icon repeats its default."""
+    icons = [
+        spec for platform in ICONS["entity"].values() for spec in platform.values()
+    ]
+    defaults = [spec["default"] for spec in icons]
+    assert len(defaults) == len(set(defaults))
+    for spec in icons:
+        assert spec["default"] not in spec.get("state", {}).values()

@@ -14,7 +14,7 @@ from homeassistant.components.select import (
 )
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
@@ -63,7 +63,7 @@ async def test_select_entity(
     assert entity.translation_key == "account_presence"
     state = hass.states.get(SELECT)
     assert state is not None
-    assert state.attributes[ATTR_OPTIONS] == ["online", "offline"]
+    assert state.attributes[ATTR_OPTIONS] == ["online", "offline", "unknown"]
 
 
 @pytest.mark.parametrize(
@@ -149,10 +149,29 @@ async def test_reread_when_session_comes_back(
     assert [r.method for r in waha.requests if r.path == SESSION_PATH] == ["GET"]
 
 
-async def test_online_state_warns_about_notifications(hass: HomeAssistant) -> None:
-    """The online option tells the user the phone then gets no notifications."""
+async def test_options_read_short(hass: HomeAssistant) -> None:
+    """Options fit a logbook line; the phone's notifications are the action's to say."""
     assert await async_setup_component(hass, DOMAIN, {})
     translations = await async_get_translations(hass, "en", "entity", [DOMAIN])
     key = f"component.{DOMAIN}.entity.select.account_presence.state"
-    assert translations[f"{key}.online"] == "Online (no notifications on the phone)"
+    assert translations[f"{key}.online"] == "Online"
     assert translations[f"{key}.offline"] == "Offline"
+    assert translations[f"{key}.unknown"] == "Unknown"
+    services = await async_get_translations(hass, "en", "services", [DOMAIN])
+    description = services[f"component.{DOMAIN}.services.set_presence.description"]
+    assert "the phone gets no notifications" in description
+
+
+async def test_unknown_cannot_be_picked(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Unknown is shown (translated) but not sent: WhatsApp has no such presence."""
+    waha.session(SESSION).presence = None
+    await ready.runtime_data.coordinator.async_refresh_session()
+    waha.reset()
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await _select(hass, STATE_UNKNOWN)
+    assert exc_info.value.translation_domain == DOMAIN
+    assert exc_info.value.translation_key == "account_presence_unknown"
+    assert waha.requests == []
+    assert _state(hass) == STATE_UNKNOWN

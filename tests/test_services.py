@@ -124,7 +124,7 @@ async def test_set_account_presence(
         PRESENCE_PATH,
         f"/api/sessions/{SESSION}",
     ]
-    assert ready.runtime_data.coordinator.account_presence == presence
+    assert ready.runtime_data.coordinator.monitor.account_presence == presence
 
 
 @pytest.mark.parametrize("presence", ["typing", "recording", "paused"])

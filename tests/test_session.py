@@ -325,7 +325,7 @@ async def test_late_poll_answer_keeps_newer_status_event(
     assert not coordinator.available
     await asyncio.sleep(0.5)
     await settle(hass)
-    assert coordinator.raw_status == "FAILED"
+    assert coordinator.monitor.raw_status == "FAILED"
     assert hass.states.get(ALICE_PRESENCE).state == STATE_UNAVAILABLE
 
 
@@ -429,7 +429,7 @@ async def test_whatsapp_out_of_reach_writes_account_entities_once(
     writes = record_writes(hass, SESSION_STATUS, ACCOUNT_PRESENCE)
     waha.deliveries.clear()
     waha.lose_whatsapp(SESSION, every=0.05, attempts=10)
-    await wait_for(hass, lambda: coordinator.raw_status == "FAILED")
+    await wait_for(hass, lambda: coordinator.monitor.raw_status == "FAILED")
     statuses = [
         json.loads(d.body)["payload"]["status"] for d in await waha.wait_deliveries(11)
     ]
@@ -464,4 +464,4 @@ async def test_stopped_webjs_session_needs_one_put(
     await wait_for(hass, lambda: ALICE in session.subscriptions)
     await settle(hass)
     assert [r.method for r in waha.requests].count("PUT") == 1
-    assert coordinator.engine == "WEBJS"
+    assert coordinator.monitor.engine == "WEBJS"

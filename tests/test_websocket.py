@@ -113,7 +113,9 @@ async def test_reconnect_to_logged_out_session(
     )
     await waha.start(port=port)
     await wait_for(hass, runtime.websocket.connected.is_set, limit=10)
-    await wait_for(hass, lambda: runtime.coordinator.raw_status == "SCAN_QR_CODE")
+    await wait_for(
+        hass, lambda: runtime.coordinator.monitor.raw_status == "SCAN_QR_CODE"
+    )
     await hass.async_block_till_done()
     assert set(written) <= {"unavailable"}
     assert "is available again" not in caplog.text

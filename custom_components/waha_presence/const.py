@@ -28,6 +28,15 @@ DEFAULT_RESUBSCRIBE_MINUTES: Final = 10
 MIN_RESUBSCRIBE_MINUTES: Final = 1
 MAX_RESUBSCRIBE_MINUTES: Final = 1440
 
+# Fired on Home Assistant's bus once per presence change; see README "Automations".
+EVENT_PRESENCE_CHANGED: Final = f"{DOMAIN}_presence_changed"
+ATTR_ACTIVITY: Final = "activity"
+ATTR_CHAT_ID: Final = "chat_id"
+ATTR_GROUP: Final = "group"
+ATTR_PARTICIPANT: Final = "participant"
+ATTR_PRESENCE: Final = "presence"
+ATTR_PREVIOUS: Final = "previous"
+
 EVENT_PRESENCE_UPDATE: Final = "presence.update"
 EVENT_SESSION_STATUS: Final = "session.status"
 WEBHOOK_EVENTS: Final = (EVENT_PRESENCE_UPDATE, EVENT_SESSION_STATUS)

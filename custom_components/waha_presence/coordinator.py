@@ -12,6 +12,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 
+from .announcer import PresenceAnnouncer, async_contact_name
 from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
@@ -30,9 +31,6 @@ from .fades import FadeTimers
 from .models import (
     ChatPresences,
     PresenceEvent,
-    PresenceStatus,
-    SessionInfo,
-    SessionStatus,
     StatusEvent,
     WahaEvent,
 )
@@ -114,6 +112,14 @@ class WahaCoordinator:
             self.monitor,
             on_read=lambda report: self._apply(report, None),
         )
+        self.announcer = PresenceAnnouncer(
+            hass,
+            entry,
+            account_id,
+            self.tracker,
+            lambda participant: async_contact_name(client, session_name, participant),
+            on_named=self._refresh_chat,
+        )
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
         self._chat_adders: list[ChatAdder] = []
@@ -130,36 +136,6 @@ class WahaCoordinator:
     def available(self) -> bool:
         """Return True while WAHA answers and the session is WORKING."""
         return self.monitor.available
-
-    @property
-    def reachable(self) -> bool:
-        """Return True while WAHA answers."""
-        return self.monitor.reachable
-
-    @property
-    def session(self) -> SessionInfo | None:
-        """Return WAHA's last answer about the session."""
-        return self.monitor.session
-
-    @property
-    def session_status(self) -> SessionStatus:
-        """Return the session's status."""
-        return self.monitor.status
-
-    @property
-    def raw_status(self) -> str | None:
-        """Return the session's status exactly as WAHA gave it."""
-        return self.monitor.raw_status
-
-    @property
-    def engine(self) -> str | None:
-        """Return the session's engine, when known."""
-        return self.monitor.engine
-
-    @property
-    def account_presence(self) -> PresenceStatus | None:
-        """Return the account's own last-set presence."""
-        return self.monitor.account_presence
 
     def tracked_chat_id(self, chat_id: str) -> str | None:
         """Return the id of the tracked chat that `chat_id` is, under either id."""
@@ -202,7 +178,7 @@ class WahaCoordinator:
     async def async_resync(self) -> None:
         """Catch up after a (re)connect: read the session, then subscribe once."""
         await self.monitor.async_poll(reconnected=True)
-        self.async_schedule_sync(read_state=True)
+        self.subscriptions.async_schedule(read_state=True, again=True)
 
     async def async_key_refused(self) -> bool:
         """Check the API key after WAHA refused the WebSocket; True when it is wrong."""
@@ -248,6 +224,12 @@ class WahaCoordinator:
                 for chat_listener in list(listeners):
                     chat_listener(None)
 
+    @callback
+    def _refresh_chat(self, chat_id: str) -> None:
+        """Rewrite a chat's entities: something they show (a name) became known."""
+        for listener in list(self._chat_listeners.get(chat_id, ())):
+            listener(None)
+
     # Tracked chats -------------------------------------------------------------------
 
     @callback
@@ -261,6 +243,7 @@ class WahaCoordinator:
         for chat_id in set(self.chats) - set(wanted):
             self.subscriptions.async_forget(self.chats[chat_id])
             self.tracker.untrack(chat_id)
+            self.announcer.forget(chat_id)
             self._chat_listeners.pop(chat_id, None)
             # A fade still pending would reach the chat's next entities if re-added.
             self.fades.cancel(chat_id)
@@ -329,6 +312,8 @@ class WahaCoordinator:
     @callback
     def _dispatch(self, chat_id: str, changes: tuple[PresenceChange, ...]) -> None:
         update = ChatUpdate(changes, Context())
+        if (chat := self.chats.get(chat_id)) is not None:
+            self.announcer.announce(chat, changes, update.context)
         for listener in list(self._chat_listeners.get(chat_id, ())):
             listener(update)
 
@@ -358,7 +343,11 @@ class WahaCoordinator:
         changes = [
             faded
             for participant in participants
-            if (faded := self.tracker.fade(chat_id, participant, stamp, self.engine))
+            if (
+                faded := self.tracker.fade(
+                    chat_id, participant, stamp, self.monitor.engine
+                )
+            )
         ]
         if changes:
             self._dispatch(chat_id, tuple(changes))

@@ -48,7 +48,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return a picture of one WAHA session, without secrets or phone numbers."""
     coordinator = entry.runtime_data.coordinator
-    session = coordinator.session
+    session = coordinator.monitor.session
     config = session.config if session else {}
     chats = sorted(coordinator.chats.values(), key=lambda chat: chat.chat_id)
     return {
@@ -59,11 +59,11 @@ async def async_get_config_entry_diagnostics(
         },
         "session": {
             "name": coordinator.session_name,
-            "status": coordinator.raw_status,
-            "engine": coordinator.engine,
-            "reachable": coordinator.reachable,
+            "status": coordinator.monitor.raw_status,
+            "engine": coordinator.monitor.engine,
+            "reachable": coordinator.monitor.reachable,
             "available": coordinator.available,
-            "account_presence": coordinator.account_presence,
+            "account_presence": coordinator.monitor.account_presence,
             "webhooks_configured": len(config.get("webhooks") or []),
             "config_keys": sorted(config),
             "me": REDACTED if session and session.me else None,

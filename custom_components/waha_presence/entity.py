@@ -18,14 +18,14 @@ def chat_device_identifier(account_id: str, chat_id: str) -> tuple[str, str]:
 
 def account_device(coordinator: WahaCoordinator) -> DeviceInfo:
     """Return the device of the WhatsApp account behind the session."""
-    me = coordinator.session.me if coordinator.session else None
+    me = coordinator.monitor.session.me if coordinator.monitor.session else None
     number = coordinator.account_id.split("@", 1)[0]
     return DeviceInfo(
         identifiers={(DOMAIN, coordinator.account_id)},
         name=(me.push_name if me and me.push_name else None) or f"WhatsApp +{number}",
         manufacturer="WhatsApp",
         model=f"WAHA session {coordinator.session_name}",
-        model_id=coordinator.engine,
+        model_id=coordinator.monitor.engine,
         configuration_url=coordinator.client.public_url + "/dashboard",
     )
 
@@ -49,7 +49,7 @@ class WahaEntity(Entity):
     @property
     def available(self) -> bool:
         """Return True while WAHA answers: the session status is WAHA's to tell."""
-        return self.coordinator.reachable
+        return self.coordinator.monitor.reachable
 
     async def async_added_to_hass(self) -> None:
         """Follow session changes."""

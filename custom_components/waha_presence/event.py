@@ -13,15 +13,19 @@ from .presence import ChatState
 
 PARALLEL_UPDATES = 0
 
+# Disabled by default: device triggers and the logbook's sentences cover what they
+# tell, and Home Assistant has no other way to keep an event entity out of the logbook.
 ACTIVITY = EventEntityDescription(
     key="activity",
     translation_key="activity",
     event_types=[presence.value for presence in PresenceStatus],
+    entity_registry_enabled_default=False,
 )
 GROUP_ACTIVITY = EventEntityDescription(
     key="activity",
     translation_key="group_activity",
     event_types=[presence.value for presence in PresenceStatus],
+    entity_registry_enabled_default=False,
 )
 
 

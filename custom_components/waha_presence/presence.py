@@ -108,6 +108,8 @@ class PresenceTracker:
         # LIDs that are no tracked contact, and reports held while one is looked up.
         self._lids_unknown: set[str] = set()
         self._held: dict[str, deque[tuple[ChatPresences, int]]] = {}
+        # WAHA's names of untracked people seen in tracked groups.
+        self.contact_names: dict[str, str] = {}
 
     # Tracked chats -------------------------------------------------------------
 
@@ -135,10 +137,19 @@ class PresenceTracker:
         return tracked if tracked in self.chats else None
 
     def display_name(self, participant: str) -> str:
-        """Return a tracked contact's name, or the id's user part."""
+        """Return a tracked contact's name, WAHA's name, or the id's user part."""
         if (chat_id := self.tracked_chat_id(participant)) is not None:
             return self.chats[chat_id].name
+        if (name := self.contact_names.get(participant)) is not None:
+            return name
         return participant.split("@", 1)[0]
+
+    def knows_name(self, participant: str) -> bool:
+        """Return True when a participant's name is known, not just its id."""
+        return (
+            self.tracked_chat_id(participant) is not None
+            or participant in self.contact_names
+        )
 
     def contacts_without_alias(self) -> list[ChatState]:
         """Return the tracked contacts whose other id is not known yet."""

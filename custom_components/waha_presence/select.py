@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import DOMAIN
 from .coordinator import WahaConfigEntry
 from .entity import WahaEntity
 from .exceptions import WahaError
@@ -14,10 +17,13 @@ from .models import PresenceStatus
 
 PARALLEL_UPDATES = 1
 
+# `unknown` is listed so that the control shows it translated (WAHA knows no
+# presence of the account until one is set after the session starts); it cannot
+# be picked.
 ACCOUNT_PRESENCE = SelectEntityDescription(
     key="account_presence",
     translation_key="account_presence",
-    options=[PresenceStatus.ONLINE.value, PresenceStatus.OFFLINE.value],
+    options=[PresenceStatus.ONLINE.value, PresenceStatus.OFFLINE.value, STATE_UNKNOWN],
 )
 
 
@@ -42,11 +48,15 @@ class WahaAccountPresenceSelect(WahaEntity, SelectEntity):
     @property
     def current_option(self) -> str | None:
         """Return the account's last-set presence."""
-        presence = self.coordinator.account_presence
+        presence = self.coordinator.monitor.account_presence
         return presence.value if presence else None
 
     async def async_select_option(self, option: str) -> None:
         """Set the account online or offline, then re-read it."""
+        if option == STATE_UNKNOWN:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="account_presence_unknown"
+            )
         coordinator = self.coordinator
         try:
             await coordinator.client.set_presence(

@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
@@ -50,7 +51,7 @@ class WahaChatSensorDescription(SensorEntityDescription):
 
 
 def _session_status(coordinator: WahaCoordinator) -> str | None:
-    status = coordinator.session_status
+    status = coordinator.monitor.status
     return None if status is SessionStatus.UNKNOWN else status.value.lower()
 
 
@@ -61,7 +62,7 @@ SESSION_STATUS = WahaSessionSensorDescription(
     options=KNOWN_STATUSES,
     entity_category=EntityCategory.DIAGNOSTIC,
     value_fn=_session_status,
-    attributes_fn=lambda coordinator: {"raw_status": coordinator.raw_status},
+    attributes_fn=lambda coordinator: {"raw_status": coordinator.monitor.raw_status},
 )
 
 CONTACT_PRESENCE = WahaChatSensorDescription(
@@ -92,9 +93,11 @@ def _group_activity(coordinator: WahaCoordinator, chat: ChatState) -> dict[str, 
     }
 
 
+# A unitless count: a graph in the history, and (like any measurement) no logbook lines.
 GROUP_ACTIVE = WahaChatSensorDescription(
     key="active_members",
     translation_key="active_members",
+    state_class=SensorStateClass.MEASUREMENT,
     value_fn=lambda chat: sum(
         len(chat.members_with(presence)) for presence in CHAT_STATES
     ),

@@ -100,9 +100,19 @@ class SubscriptionKeeper:
 
     @callback
     def async_schedule(
-        self, *, read_state: bool, only: list[ChatState] | None = None
+        self,
+        *,
+        read_state: bool,
+        only: list[ChatState] | None = None,
+        again: bool = False,
     ) -> None:
-        """Subscribe (and optionally read) chats in the background."""
+        """
+        Subscribe (and optionally read) chats in the background.
+
+        A full pass with a read runs once per availability epoch, unless `again`.
+        """
+        if again:
+            self._synced_epoch = None
         self.entry.async_create_background_task(
             self.hass,
             self._async_sync(read_state=read_state, only=only),

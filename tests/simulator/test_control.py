@@ -161,6 +161,8 @@ async def test_demo_world_and_loop(socket_enabled: None) -> None:
         "Bob",
         "Carol",
         "Dan",
+        "Eve",
+        "Frank",
     ]
     assert session.groups[FAMILY].participants[1] == BOB_LID
     session.subscriptions.update(c.id for c in session.contacts.values())
