@@ -21,6 +21,10 @@ class SimContact:
     lid: str | None = None
     on_whatsapp: bool = True
     reports_as_lid: bool = False
+    # The current profile picture's name; None: none, or privacy hides it.
+    picture: str | None = None
+    # WhatsApp refuses the lookup (`not-authorized`, rate limit).
+    picture_refused: bool = False
 
     @property
     def reported_id(self) -> str:
@@ -40,6 +44,7 @@ class SimGroup:
     id: str
     name: str
     participants: list[str]
+    picture: str | None = None
 
 
 @dataclass(eq=False)
@@ -61,6 +66,8 @@ class SimSession:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     offline_timer: asyncio.TimerHandle | None = None
+    # WAHA's 24-hour picture cache: contactId as given → (URL or None, cached at s).
+    pictures: dict[str, tuple[str | None, float]] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
