@@ -61,7 +61,7 @@ class WahaClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | list[tuple[str, str]] | None = None,
         body: Mapping[str, Any] | None = None,
         session_name: str = "",
     ) -> Any:
@@ -200,6 +200,27 @@ class WahaClient:
             return chat_id
         return None
 
+    async def profile_picture(
+        self, name: str, chat_id: str, *, refresh: bool = False
+    ) -> str | None:
+        """Return a chat's picture link, or None when it has none or hides it."""
+        # WAHA caches links for 24 h; `refresh` asks WhatsApp, which rate-limits.
+        data = await self._request(
+            "GET",
+            "/api/contacts/profile-picture",
+            params={
+                "contactId": chat_id,
+                "session": name,
+                "refresh": "true" if refresh else "false",
+            },
+            session_name=name,
+        )
+        # Older WEBJS leaves the key out (`undefined`) where newer WAHA sends null.
+        url = _as_dict(data).get("profilePictureURL")
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            return url
+        return None
+
     async def get_contact(self, name: str, contact_id: str) -> dict[str, Any] | None:
         """Return WAHA's contact object (engine-specific), or None."""
         data = await self._request(
@@ -211,13 +232,20 @@ class WahaClient:
         return data if isinstance(data, dict) else None
 
     async def chats_overview(
-        self, name: str, *, limit: int = 100, offset: int = 0
+        self,
+        name: str,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        ids: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Return chat summaries `{id, name, picture, …}`."""
+        """Return chat summaries `{id, name, picture, …}`, of `ids` only if given."""
+        params: list[tuple[str, str]] = [("limit", str(limit)), ("offset", str(offset))]
+        params += [("ids", chat_id) for chat_id in ids or ()]
         data = await self._request(
             "GET",
             f"/api/{_seg(name)}/chats/overview",
-            params={"limit": str(limit), "offset": str(offset)},
+            params=params,
             session_name=name,
         )
         if not isinstance(data, list):

@@ -24,6 +24,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -45,8 +46,10 @@ from .const import (
     CONF_HMAC_KEY,
     CONF_RESUBSCRIBE_MINUTES,
     CONF_SESSION,
+    CONF_SHOW_PICTURES,
     CONF_WEBHOOK_URL,
     DEFAULT_RESUBSCRIBE_MINUTES,
+    DEFAULT_SHOW_PICTURES,
     DELIVERY_WEBHOOK,
     DELIVERY_WEBSOCKET,
     DOMAIN,
@@ -386,18 +389,20 @@ def _session_label(session: SessionInfo) -> str:
 
 
 class WahaOptionsFlow(OptionsFlow):
-    """How often presence subscriptions are renewed."""
+    """How often presence subscriptions are renewed; whether pictures show."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and store the re-subscribe interval."""
+        """Show and store the options."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])
-                }
-            )
+            data: dict[str, Any] = {
+                CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])
+            }
+            if CONF_SHOW_PICTURES in user_input:
+                data[CONF_SHOW_PICTURES] = bool(user_input[CONF_SHOW_PICTURES])
+            return self.async_create_entry(data=data)
+        options = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
@@ -411,13 +416,17 @@ class WahaOptionsFlow(OptionsFlow):
                                 mode=NumberSelectorMode.BOX,
                                 unit_of_measurement="min",
                             )
-                        )
+                        ),
+                        probatio.Optional(CONF_SHOW_PICTURES): BooleanSelector(),
                     }
                 ),
                 {
-                    CONF_RESUBSCRIBE_MINUTES: self.config_entry.options.get(
+                    CONF_RESUBSCRIBE_MINUTES: options.get(
                         CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES
-                    )
+                    ),
+                    CONF_SHOW_PICTURES: options.get(
+                        CONF_SHOW_PICTURES, DEFAULT_SHOW_PICTURES
+                    ),
                 },
             ),
         )
