@@ -12,7 +12,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 
 from .api import WahaClient
-from .const import DOMAIN, LOGGER
+from .const import CONF_ACCOUNT_ID, DOMAIN, LOGGER
 from .exceptions import (
     WahaAuthError,
     WahaBadRequestError,
@@ -20,7 +20,7 @@ from .exceptions import (
     WahaError,
 )
 from .models import PresenceStatus, SessionInfo, SessionStatus, StatusEvent
-from .repairs import SessionRepairs
+from .repairs import SessionRepairs, account_label
 from .session_config import config_satisfied, desired_config, store_missing
 
 STATUS_POLL_INTERVAL = timedelta(seconds=60)
@@ -49,7 +49,11 @@ class SessionMonitor:
         self.client = client
         self.session_name = session_name
         self.repairs = SessionRepairs(
-            hass, entry.entry_id, session_name, client.public_url
+            hass,
+            entry.entry_id,
+            session_name,
+            client.public_url,
+            account=account_label(entry.title, entry.data[CONF_ACCOUNT_ID]),
         )
         self._webhook_id = webhook_id
         self._webhook = webhook
