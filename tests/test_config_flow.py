@@ -8,6 +8,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.waha_presence.config_flow import _pick_labels
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -659,3 +660,40 @@ async def test_track_group_without_name(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == FAMILY.split("@")[0]
     assert not [r for r in waha.requests if r.path == "/api/contacts"]
+
+
+def test_pick_labels() -> None:
+    """Names with numbers; LIDs keep their id; same-named groups are told apart."""
+    assert _pick_labels(
+        {
+            ALICE: "Alice",
+            "31677777777@c.us": "",
+            "555@lid": "Lee",
+            "556@lid": "",
+            FAMILY: "Family",
+            "120363000000000002@g.us": "Family",
+            "120363000000000003@g.us": "",
+        }
+    ) == {
+        "Alice (+31611111111)": ALICE,
+        "+31677777777": "31677777777@c.us",
+        "Lee (555@lid)": "555@lid",
+        "556@lid": "556@lid",
+        "Family": FAMILY,
+        "Family (120363000000000002@g.us)": "120363000000000002@g.us",
+        "120363000000000003": "120363000000000003@g.us",
+    }
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_when_waha_knows_no_other_id(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """WAHA failing to map the number to a LID does not stop tracking it."""
+    waha.fail_next("GET", f"/api/{SESSION}/lids/pn/31633333333", 500, {})
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "Carol (+31633333333)"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Carol"

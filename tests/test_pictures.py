@@ -304,3 +304,23 @@ def test_link_expiry() -> None:
     assert link_expiry("https://pps.whatsapp.net/v/x.jpg?oe=6A000000") is not None
     assert link_expiry("https://example.com/a.jpg") is None
     assert link_expiry("https://example.com/a.jpg?oe=nothex") is None
+
+
+async def test_untracked_chat_is_forgotten(
+    hass: HomeAssistant, pictured: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """A chat untracked while its picture is read is not shown or read again."""
+    keeper = ready.runtime_data.coordinator.pictures
+    keeper.async_set_enabled(False)
+    pictured.delay_next("GET", PICTURE_PATH, 0.3, count=3)
+    keeper.async_set_enabled(True)
+    subentry_id = next(
+        sid for sid, sub in ready.subentries.items() if sub.unique_id == ALICE
+    )
+    hass.config_entries.async_remove_subentry(ready, subentry_id)
+    await settle(hass)
+    assert ALICE not in keeper.chats
+    keeper.async_check()
+    await settle(hass)
+    assert len(_reads(pictured, ALICE)) == 2
+    assert _picture(hass, FAMILY_ACTIVE) is not None
