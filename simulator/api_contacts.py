@@ -26,7 +26,6 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_get("/api/contacts", get_contact)
     router.add_get("/api/contacts/all", all_contacts)
     router.add_get("/api/contacts/check-exists", check_exists)
-    router.add_get("/api/contacts/profile-picture", profile_picture)
     router.add_get("/api/{session}/contacts/{contact_id}", get_session_contact)
     router.add_get("/api/{session}/profile", profile)
     router.add_get("/api/{session}/chats/overview", chats_overview)
@@ -138,12 +137,6 @@ async def check_exists(request: web.Request) -> web.Response:
     chat_id = f"{phone_digits(phone)}@c.us"
     exists = _known(session, chat_id) is not None
     return reply({"numberExists": exists, "chatId": chat_id if exists else None})
-
-
-async def profile_picture(request: web.Request) -> web.Response:
-    """Answer `GET /api/contacts/profile-picture` (privacy hides every picture)."""
-    _query_session(request)
-    return reply({"profilePictureURL": None})
 
 
 async def profile(request: web.Request) -> web.Response:

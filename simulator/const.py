@@ -38,6 +38,11 @@ PAUSED = "paused"
 CHAT_STATES = frozenset({TYPING, RECORDING, PAUSED})
 PRESENCES = frozenset({ONLINE, OFFLINE, *CHAT_STATES})
 
+# WAHA's `profilePictures` NodeCache (src/core/abc/session.abc.ts): stdTTL 24 h.
+PICTURE_CACHE_SECONDS = 24 * 3600
+# How long a WhatsApp CDN link stays valid: days, told by its `oe` parameter.
+PICTURE_LINK_SECONDS = 7 * 24 * 3600
+
 EVENT_SESSION_STATUS = "session.status"
 EVENT_PRESENCE_UPDATE = "presence.update"
 

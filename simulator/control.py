@@ -17,6 +17,7 @@ from .httputil import (
     sim_of,
     validation_error,
 )
+from .ids import normalize_chat_id
 from .outage import RECONNECT_ATTEMPTS, RECONNECT_SECONDS
 from .state import RecordedRequest, SimSession
 
@@ -30,6 +31,7 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_post("/_sim/sessions/{name}/presence", set_presence)
     router.add_post("/_sim/sessions/{name}/contacts", add_contact)
     router.add_post("/_sim/sessions/{name}/groups", add_group)
+    router.add_post("/_sim/sessions/{name}/pictures", set_picture)
     router.add_post("/_sim/sessions/{name}/events", emit_event)
     router.add_get("/_sim/requests", list_requests)
     router.add_get("/_sim/stats", stats)
@@ -154,7 +156,7 @@ async def set_presence(request: web.Request) -> web.Response:
 
 
 async def add_contact(request: web.Request) -> web.Response:
-    """Add a contact: `{"chatId", "name"?, "pushname"?, "lid"?, "onWhatsapp"?, "reportsAsLid"?}`."""
+    """Add a contact: `{"chatId", "name"?, "pushname"?, "lid"?, "onWhatsapp"?, "reportsAsLid"?, "picture"?}`."""
     sim = sim_of(request)
     session = _session(request)
     body = await read_object(request)
@@ -167,12 +169,13 @@ async def add_contact(request: web.Request) -> web.Response:
         lid=_optional(body, "lid"),
         on_whatsapp=body.get("onWhatsapp", True) is not False,
         reports_as_lid=body.get("reportsAsLid") is True,
+        picture=_optional(body, "picture"),
     )
     return reply(asdict(contact), 201)
 
 
 async def add_group(request: web.Request) -> web.Response:
-    """Add a group: `{"groupId", "name", "participants": [...]}`."""
+    """Add a group: `{"groupId", "name", "participants": [...], "picture"?}`."""
     sim = sim_of(request)
     session = _session(request)
     body = await read_object(request)
@@ -181,8 +184,30 @@ async def add_group(request: web.Request) -> web.Response:
     members = body.get("participants")
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
         raise validation_error(["participants must be a list of chat ids"])
-    group = sim.add_group(session.name, group_id, name=name, participants=members)
+    group = sim.add_group(
+        session.name,
+        group_id,
+        name=name,
+        participants=members,
+        picture=_optional(body, "picture"),
+    )
     return reply(asdict(group), 201)
+
+
+async def set_picture(request: web.Request) -> web.Response:
+    """Change a chat's picture: `{"chatId", "picture": name|null, "refused"?}`."""
+    session = _session(request)
+    body = await read_object(request)
+    chat_id = normalize_chat_id(_required(body, "chatId"))
+    picture = _optional(body, "picture")
+    if group := session.groups.get(chat_id):
+        group.picture = picture
+    elif contact := session.find_contact(chat_id):
+        contact.picture = picture
+        contact.picture_refused = body.get("refused") is True
+    else:
+        raise ApiError(404, nest_error(404, "Chat not found"))
+    return reply({"chatId": chat_id, "picture": picture})
 
 
 async def emit_event(request: web.Request) -> web.Response:

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import CIMultiDict
 
-from . import api_contacts, api_presence, api_sessions, control
+from . import api_contacts, api_pictures, api_presence, api_sessions, control
 from .const import WILDCARD, WS_ONE_SESSION_REFUSED, expand_events
 from .delivery import WsClient, split_query
 from .httputil import SIM_KEY, ApiError, nest_error, reply, sim_of
@@ -39,6 +39,7 @@ def build_app(sim: SimWorld) -> web.Application:
     api_sessions.register(app.router)
     api_presence.register(app.router)
     api_contacts.register(app.router)
+    api_pictures.register(app.router)
     control.register(app.router)
     return app
 

@@ -21,6 +21,10 @@ class SimContact:
     lid: str | None = None
     on_whatsapp: bool = True
     reports_as_lid: bool = False
+    # The current profile picture's name; None: none, or privacy hides it.
+    picture: str | None = None
+    # WhatsApp refuses the lookup (`not-authorized`, rate limit).
+    picture_refused: bool = False
 
     @property
     def reported_id(self) -> str:
@@ -40,6 +44,7 @@ class SimGroup:
     id: str
     name: str
     participants: list[str]
+    picture: str | None = None
 
 
 @dataclass(eq=False)
@@ -63,6 +68,8 @@ class SimSession:
     offline_timer: asyncio.TimerHandle | None = None
     # The engine's reconnect loop while WhatsApp is out of reach.
     outage: asyncio.Task[None] | None = None
+    # WAHA's 24-hour picture cache: contactId as given → (URL or None, cached at s).
+    pictures: dict[str, tuple[str | None, float]] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:

@@ -14,6 +14,8 @@ from .const import (
     EVENT_SESSION_STATUS,
     OFFLINE,
     ONLINE,
+    PICTURE_CACHE_SECONDS,
+    PICTURE_LINK_SECONDS,
     PLATFORM,
     PRESENCES,
     SCAN_QR_CODE,
@@ -59,6 +61,10 @@ class SimWorld(SimOutage):
         self.presence_read_delay = 0.0
         self.sessions: dict[str, SimSession] = {}
         self.started_at = now_ms()
+        # Profile pictures: WAHA's cache time, the CDN links' lifetime, link → name.
+        self.picture_cache_s = float(PICTURE_CACHE_SECONDS)
+        self.picture_link_s = float(PICTURE_LINK_SECONDS)
+        self.picture_files: dict[str, str] = {}
 
     async def _halt(self) -> None:
         """Begin stopping: tasks cancelled, offline timers dropped, `/ws` closed."""
@@ -110,6 +116,7 @@ class SimWorld(SimOutage):
         lid: str | None = None,
         on_whatsapp: bool = True,
         reports_as_lid: bool = False,
+        picture: str | None = None,
     ) -> SimContact:
         """Add a contact; with `reports_as_lid` its events carry its LID."""
         contact = SimContact(
@@ -119,18 +126,26 @@ class SimWorld(SimOutage):
             lid=normalize_lid(lid) if lid else None,
             on_whatsapp=on_whatsapp,
             reports_as_lid=reports_as_lid,
+            picture=picture,
         )
         self.session(session).contacts[contact.id] = contact
         return contact
 
     def add_group(
-        self, session: str, group_id: str, *, name: str, participants: list[str]
+        self,
+        session: str,
+        group_id: str,
+        *,
+        name: str,
+        participants: list[str],
+        picture: str | None = None,
     ) -> SimGroup:
         """Add a group whose members are `@c.us` or `@lid` ids."""
         group = SimGroup(
             id=normalize_chat_id(group_id),
             name=name,
             participants=[normalize_chat_id(p) for p in participants],
+            picture=picture,
         )
         self.session(session).groups[group.id] = group
         return group

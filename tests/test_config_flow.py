@@ -8,6 +8,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.waha_presence.config_flow import _pick_labels
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -541,15 +542,27 @@ async def test_track_chat_from_list(
     result = await _start_chat_flow(hass, init_integration)
     assert result["type"] is FlowResultType.FORM
     options = result["data_schema"].schema["chat"].config["options"]
+    # The number beside the name; the picker shows the value it was given,
+    # so the value is the label too, not the raw chat id.
     labels = {option["value"]: option["label"] for option in options}
-    assert labels[ALICE] == "Alice"
-    assert labels[FAMILY] == "Family"
+    assert labels == {
+        "Alice (+31611111111)": "Alice (+31611111111)",
+        "Bob (+31622222222)": "Bob (+31622222222)",
+        "Carol (+31633333333)": "Carol (+31633333333)",
+        "Family": "Family",
+    }
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"chat": FAMILY}
+        result["flow_id"], {"chat": "Family"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Family"
     assert result["data"] == {CONF_CHAT_ID: FAMILY, CONF_CHAT_NAME: "Family"}
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "Alice (+31611111111)"}
+    )
+    assert result["title"] == "Alice"
+    assert result["data"] == {CONF_CHAT_ID: ALICE, CONF_CHAT_NAME: "Alice"}
 
 
 @pytest.mark.parametrize("tracked", [[]])
@@ -635,24 +648,30 @@ async def test_track_chat_errors(
     ],
     ids=["same-id", "by-lid", "by-number"],
 )
-async def test_track_chat_twice_aborts(
+async def test_track_chat_twice_is_refused_on_the_field(
     hass: HomeAssistant,
     waha: WahaSimulator,
     init_integration: MockConfigEntry,
     typed: str,
 ) -> None:
-    """A tracked chat, under either of its ids, is not offered and aborts typed."""
+    """A tracked chat, under either of its ids, is not offered; typed, it is named."""
     result = await _start_chat_flow(hass, init_integration)
     values = {
         o["value"] for o in result["data_schema"].schema["chat"].config["options"]
     }
-    assert ALICE not in values
-    assert CAROL in values
+    assert "Alice (+31611111111)" not in values
+    assert "Carol (+31633333333)" in values
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"chat": typed}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_tracked"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"chat": "already_tracked"}
+    assert result["description_placeholders"] == {"name": "Alice"}
+    # What was typed stays in the field.
+    schema = result["data_schema"].schema
+    assert next(k for k in schema if k == "chat").description == {
+        "suggested_value": typed
+    }
 
 
 @pytest.mark.parametrize("tracked", [[chat_subentry(CAROL, "Carol")]])
@@ -666,8 +685,8 @@ async def test_track_contact_by_lid_asks_waha(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"chat": carol_lid}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_tracked"
+    assert result["errors"] == {"chat": "already_tracked"}
+    assert result["description_placeholders"] == {"name": "Carol"}
     assert any(r.path.endswith(f"/lids/{carol_lid}") for r in waha.requests)
 
 
@@ -712,12 +731,28 @@ async def test_track_chat_entry_not_loaded(
 
 
 @pytest.mark.parametrize("tracked", [[]])
+async def test_track_group_beyond_the_list(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A typed group that is not among the chats listed is named by WAHA."""
+    waha.add_group(SESSION, "120363000000000002@g.us", name="Club", participants=[])
+    result = await _start_chat_flow(hass, init_integration)
+    waha.fail_next("GET", f"/api/{SESSION}/chats/overview", 500, {"statusCode": 500})
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "120363000000000002@g.us"}
+    )
+    assert result["title"] == "Club"
+    lookup = [r for r in waha.requests if r.path.endswith("/chats/overview")][-1]
+    assert lookup.query["ids"] == "120363000000000002@g.us"
+
+
+@pytest.mark.parametrize("tracked", [[]])
 async def test_track_group_without_name(
     hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
 ) -> None:
     """A group WAHA cannot name is named by its id."""
     waha.fail_next(
-        "GET", f"/api/{SESSION}/chats/overview", 500, {"statusCode": 500}, count=2
+        "GET", f"/api/{SESSION}/chats/overview", 500, {"statusCode": 500}, count=3
     )
     result = await _start_chat_flow(hass, init_integration)
     result = await hass.config_entries.subentries.async_configure(
@@ -726,3 +761,40 @@ async def test_track_group_without_name(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == FAMILY.split("@")[0]
     assert not [r for r in waha.requests if r.path == "/api/contacts"]
+
+
+def test_pick_labels() -> None:
+    """Names with numbers; LIDs keep their id; same-named groups are told apart."""
+    assert _pick_labels(
+        {
+            ALICE: "Alice",
+            "31677777777@c.us": "",
+            "555@lid": "Lee",
+            "556@lid": "",
+            FAMILY: "Family",
+            "120363000000000002@g.us": "Family",
+            "120363000000000003@g.us": "",
+        }
+    ) == {
+        "Alice (+31611111111)": ALICE,
+        "+31677777777": "31677777777@c.us",
+        "Lee (555@lid)": "555@lid",
+        "556@lid": "556@lid",
+        "Family": FAMILY,
+        "Family (120363000000000002@g.us)": "120363000000000002@g.us",
+        "120363000000000003": "120363000000000003@g.us",
+    }
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_when_waha_knows_no_other_id(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """WAHA failing to map the number to a LID does not stop tracking it."""
+    waha.fail_next("GET", f"/api/{SESSION}/lids/pn/31633333333", 500, {})
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": "Carol (+31633333333)"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Carol"

@@ -199,8 +199,8 @@ async def test_core_refusal_is_a_setup_error_with_repair(
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     assert config_entry.reason == (
-        "WAHA Core serves only the session `default`, not `work`. Use the session "
-        "`default` or WAHA Plus, then reload the integration"
+        "WAHA Core serves only the session named default, not work. Use the session "
+        "default or WAHA Plus, then reload the integration"
     )
     issue_id = f"core_only_default_{config_entry.entry_id}"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)

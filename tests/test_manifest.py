@@ -20,6 +20,8 @@ from custom_components.waha_presence import (
     sensor,
 )
 from custom_components.waha_presence.const import DOMAIN, MIN_WAHA_VERSION
+from custom_components.waha_presence.models import SessionStatus
+from custom_components.waha_presence.repairs import LOGIN_KEYS
 from homeassistant.const import __version__ as ha_version
 from homeassistant.helpers.entity import EntityDescription
 
@@ -208,3 +210,46 @@ def test_entity_icons_tell_entities_apart() -> None:
     assert len(defaults) == len(set(defaults))
     for spec in icons:
         assert spec["default"] not in spec.get("state", {}).values()
+
+
+def _texts(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    if isinstance(node, dict):
+        return [
+            item for key, value in node.items() for item in _texts(value, (*path, key))
+        ]
+    return [(path, node)] if isinstance(node, str) else []
+
+
+def _markdown(path: tuple[str, ...]) -> bool:
+    """Return True for the texts Home Assistant renders as Markdown."""
+    if path[0] == "issues":
+        return path[-1] == "description"
+    return "step" in path and path[-1] == "description"
+
+
+def test_texts_show_no_raw_backticks() -> None:
+    """Backticks only where Markdown turns them into code; elsewhere they show."""
+    raw = [".".join(path) for path, text in _texts(STRINGS) if "`" in text]
+    assert [path for path in raw if not _markdown(tuple(path.split(".")))] == []
+
+
+def test_add_button_reads_as_adding_an_account() -> None:
+    """The integration page's add button says what is added: a WhatsApp account."""
+    # Without this text the button reads "Add hub", after the integration type.
+    assert STRINGS["config"]["initiate_flow"]["user"] == "Add WhatsApp account"
+    assert STRINGS["config"]["step"]["user"]["title"] == "Add a WhatsApp account"
+
+
+def test_login_repairs_cover_every_status() -> None:
+    """Each status that needs a person has its own repair text."""
+
+    assert set(LOGIN_KEYS) == {s for s in SessionStatus if s.needs_login}
+    assert set(LOGIN_KEYS.values()) <= set(STRINGS["issues"])
+
+
+def test_webhook_path_shows_whole() -> None:
+    """The path the webhook URL must end with is a code block, not a cut-off hint."""
+    for step in ("delivery", "reconfigure"):
+        strings = STRINGS["config"]["step"][step]
+        assert "```\n{webhook_path}\n```" in strings["description"]
+        assert "{webhook_path}" not in strings["data_description"]["webhook_url"]

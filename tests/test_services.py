@@ -30,6 +30,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.icon import async_get_icons
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 from simulator import RecordedRequest, WahaSimulator
 
 from .const import (
@@ -228,7 +229,7 @@ async def test_validation_messages_are_translated(
     )
     with pytest.raises(ServiceValidationError) as exc_info:
         await _call(hass, SERVICE_START_TYPING, ready, chat="hello")
-    assert str(exc_info.value).startswith("`hello` is not a phone number or chat id.")
+    assert str(exc_info.value).startswith('"hello" is not a phone number or chat id.')
 
 
 async def test_unknown_presence_is_rejected(
@@ -324,8 +325,8 @@ async def test_core_refusal_is_translated(
         await _call(hass, SERVICE_GET_PRESENCE, config_entry, chat=CAROL)
     assert exc_info.value.translation_key == "core_only_default"
     assert str(exc_info.value) == (
-        "WAHA Core serves only the session `default`, not `work`. Use the session "
-        "`default` or WAHA Plus, then reload the integration"
+        "WAHA Core serves only the session named default, not work. Use the session "
+        "default or WAHA Plus, then reload the integration"
     )
 
 
@@ -525,9 +526,17 @@ async def test_typing_needs_a_chat(
 async def test_typing_duration_is_bounded(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
-    """A duration over an hour is refused by the schema."""
-    with pytest.raises(probatio.Invalid):
+    """A duration over an hour is refused, saying the limit in words."""
+    with pytest.raises(ServiceValidationError) as exc_info:
         await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=3601)
+    assert exc_info.value.translation_key == "duration_too_long"
+    assert "at most one hour" in str(exc_info.value)
+    assert waha.requests == []
+    # One hour is still allowed.
+    await _call(hass, SERVICE_START_TYPING, ready, chat=BOB, duration=3600)
+    assert _only(waha, START_PATH).json == {"session": SESSION, "chatId": BOB}
+    await _call(hass, SERVICE_STOP_TYPING, ready, chat=BOB)
+    waha.requests.clear()
     with pytest.raises(probatio.Invalid):
         await _call(hass, SERVICE_START_TYPING, ready, chat=ALICE, duration=-1)
     assert waha.requests == []
@@ -754,6 +763,7 @@ async def test_get_presence_unknown_and_odd_values(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """Nothing known is an empty list; a value WAHA left out is null."""
+    waha.add_contact(SESSION, "31644444444@c.us")
     response = await _call(hass, SERVICE_GET_PRESENCE, ready, chat="31644444444")
     assert response == {"chat_id": "31644444444@c.us", "presences": []}
     path = f"{PRESENCE_PATH}/{BOB}"
@@ -819,3 +829,59 @@ async def test_actions_are_described(
     assert "presence" in descriptions[SERVICE_SET_PRESENCE]["fields"]
     set_presence = translations[f"component.{DOMAIN}.services.set_presence.description"]
     assert "the phone gets no notifications" in set_presence
+
+
+async def test_get_presence_of_a_number_not_on_whatsapp(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Checked with WAHA as the flow does: a clear error, not an empty list."""
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await _call(hass, SERVICE_GET_PRESENCE, ready, chat="+31 6 4444 4444")
+    assert exc_info.value.translation_key == "not_on_whatsapp"
+    assert str(exc_info.value) == "+31644444444 is not on WhatsApp"
+    assert not _sent(waha, f"{PRESENCE_PATH}/31644444444@c.us")
+    assert _only(waha, "/api/contacts/check-exists").query == {
+        "phone": "31644444444",
+        "session": SESSION,
+    }
+
+
+async def test_account_can_be_left_out_when_there_is_one(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """With one account the action needs no account; with two it asks which."""
+    await hass.services.async_call(
+        DOMAIN, SERVICE_START_TYPING, {"chat": ALICE}, blocking=True
+    )
+    assert _only(waha, START_PATH).json == {"session": SESSION, "chatId": ALICE}
+    second = MockConfigEntry(domain=DOMAIN, title="Work", state=ConfigEntryState.LOADED)
+    second.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await hass.services.async_call(
+            DOMAIN, SERVICE_START_TYPING, {"chat": ALICE}, blocking=True
+        )
+    assert exc_info.value.translation_key == "account_required"
+    assert str(exc_info.value) == "Choose the WhatsApp account: 2 are set up"
+    # Named, either account can still act.
+    await _call(hass, SERVICE_STOP_TYPING, ready, chat=ALICE)
+
+
+async def test_account_left_out_with_none_loaded(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """No loaded account: a clear error."""
+    assert await hass.config_entries.async_unload(ready.entry_id)
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await hass.services.async_call(
+            DOMAIN, SERVICE_STOP_TYPING, {"chat": ALICE}, blocking=True
+        )
+    assert exc_info.value.translation_key == "no_account"
+
+
+async def test_account_field_is_optional_in_the_ui(hass: HomeAssistant) -> None:
+    """The UI offers the account field without forcing a pick."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    descriptions = await async_get_all_descriptions(hass)
+    for service in (SERVICE_START_TYPING, SERVICE_GET_PRESENCE):
+        field = descriptions[DOMAIN][service]["fields"][ATTR_CONFIG_ENTRY_ID]
+        assert field["required"] is False

@@ -19,6 +19,8 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 from simulator.api_sessions import session_info
@@ -234,7 +236,11 @@ async def test_noweb_store_repair(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.translation_key == "noweb_store_disabled"
-    assert issue.translation_placeholders == {"session": SESSION, "url": waha.url}
+    assert issue.translation_placeholders == {
+        "account": "Mock Title (+31600000000)",
+        "session": SESSION,
+        "url": waha.url,
+    }
     account = device_registry.async_get_device_by_identifier(
         (DOMAIN, ACCOUNT_ID), entry.entry_id
     )
@@ -465,3 +471,72 @@ async def test_stopped_webjs_session_needs_one_put(
     await settle(hass)
     assert [r.method for r in waha.requests].count("PUT") == 1
     assert coordinator.monitor.engine == "WEBJS"
+
+
+async def test_repair_says_what_fixes_each_status(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ready: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """FAILED asks for a restart, SCAN_QR_CODE for a scan; the issue follows."""
+    issue_id = f"session_login_{ready.entry_id}"
+    await waha.set_status(SESSION, "FAILED")
+    await wait_for(hass, lambda: issue_registry.async_get_issue(DOMAIN, issue_id))
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "session_failed"
+    assert issue.translation_placeholders == {
+        "account": "Home (+31600000000)",
+        "session": SESSION,
+        "status": "FAILED",
+        "url": waha.url,
+    }
+    # Restarting: the issue stays as it is until WAHA settles.
+    await waha.set_status(SESSION, "STARTING")
+    await settle(hass)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "session_failed"
+    await waha.set_status(SESSION, "SCAN_QR_CODE")
+    await wait_for(
+        hass,
+        lambda: (
+            issue_registry.async_get_issue(DOMAIN, issue_id).translation_key
+            == "session_scan_qr_code"
+        ),
+    )
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue.translation_placeholders["status"] == "SCAN_QR_CODE"
+    for status, key in (
+        ("PASSKEY_REQUIRED", "session_passkey"),
+        ("PASSKEY_CONFIRMATION_REQUIRED", "session_passkey_confirmation"),
+    ):
+        await waha.set_status(SESSION, status)
+        await wait_for(
+            hass,
+            lambda key=key: (
+                issue_registry.async_get_issue(DOMAIN, issue_id).translation_key == key
+            ),
+        )
+    await waha.set_status(SESSION, "WORKING")
+    await wait_for(hass, lambda: not issue_registry.async_get_issue(DOMAIN, issue_id))
+
+
+async def test_repair_texts_name_the_fix(hass: HomeAssistant) -> None:
+    """Each login repair says what to do, and names the account."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    texts = await async_get_translations(hass, "en", "issues", [DOMAIN])
+    prefix = f"component.{DOMAIN}.issues"
+    failed = texts[f"{prefix}.session_failed.description"]
+    assert "restart the session" in failed
+    assert "no network" in failed
+    assert "scan" in texts[f"{prefix}.session_scan_qr_code.description"].lower()
+    for key in (
+        "session_failed",
+        "session_scan_qr_code",
+        "session_passkey",
+        "session_passkey_confirmation",
+    ):
+        assert "{account}" in texts[f"{prefix}.{key}.title"]
+        assert "{account}" in texts[f"{prefix}.{key}.description"]

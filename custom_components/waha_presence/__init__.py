@@ -24,8 +24,10 @@ from .const import (
     CONF_HMAC_KEY,
     CONF_RESUBSCRIBE_MINUTES,
     CONF_SESSION,
+    CONF_SHOW_PICTURES,
     CONF_WEBHOOK_URL,
     DEFAULT_RESUBSCRIBE_MINUTES,
+    DEFAULT_SHOW_PICTURES,
     DELIVERY_WEBHOOK,
     DOMAIN,
     LOGGER,
@@ -183,7 +185,7 @@ def _delivery(
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
-    """Apply subentry changes live; reload for data or option changes."""
+    """Apply subentries and the picture option live; reload for other changes."""
     coordinator = entry.runtime_data.coordinator
     minutes = entry.options.get(CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES)
     if (
@@ -192,6 +194,9 @@ async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> N
     ):
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
+    coordinator.pictures.async_set_enabled(
+        entry.options.get(CONF_SHOW_PICTURES, DEFAULT_SHOW_PICTURES)
+    )
     coordinator.async_entry_updated()
 
 

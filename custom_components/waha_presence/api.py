@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 import json
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -12,16 +11,10 @@ from aiohttp import ClientError, ClientSession, ClientTimeout
 from yarl import URL
 
 from .exceptions import (
-    WahaAuthError,
-    WahaBadRequestError,
     WahaConnectionError,
-    WahaCoreSessionError,
-    WahaError,
-    WahaNotFoundError,
-    WahaNotSupportedError,
     WahaResponseError,
-    WahaSessionNotReadyError,
     WahaVersionError,
+    error_for_status,
 )
 from .models import (
     ChatPresences,
@@ -38,9 +31,7 @@ from .models import (
 
 DEFAULT_TIMEOUT = 35.0
 MAX_VERSION = 40
-_ENGINE_RE = re.compile(r"by '([A-Z]+)' engine")
 # WAHA Core's refusal of any session but `default`: a 422 with no `session` field.
-_CORE_ONLY_DEFAULT = "WAHA Core support only 'default' session"
 
 
 class WahaClient:
@@ -67,7 +58,7 @@ class WahaClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | list[tuple[str, str]] | None = None,
         body: Mapping[str, Any] | None = None,
         session_name: str = "",
     ) -> Any:
@@ -90,7 +81,7 @@ class WahaClient:
         data = _decode(raw.decode("utf-8", "replace"))
         if status < 300:
             return data
-        raise _error_for(status, data, session_name)
+        raise error_for_status(status, data, session_name)
 
     async def ping(self) -> bool:
         """Return True when the server answers `/ping` (no key needed)."""
@@ -210,6 +201,27 @@ class WahaClient:
             return chat_id
         return None
 
+    async def profile_picture(
+        self, name: str, chat_id: str, *, refresh: bool = False
+    ) -> str | None:
+        """Return a chat's picture link, or None when it has none or hides it."""
+        # WAHA caches links for 24 h; `refresh` asks WhatsApp, which rate-limits.
+        data = await self._request(
+            "GET",
+            "/api/contacts/profile-picture",
+            params={
+                "contactId": chat_id,
+                "session": name,
+                "refresh": "true" if refresh else "false",
+            },
+            session_name=name,
+        )
+        # Older WEBJS leaves the key out (`undefined`) where newer WAHA sends null.
+        url = _as_dict(data).get("profilePictureURL")
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            return url
+        return None
+
     async def get_contact(self, name: str, contact_id: str) -> dict[str, Any] | None:
         """Return WAHA's contact object (engine-specific), or None."""
         data = await self._request(
@@ -221,13 +233,20 @@ class WahaClient:
         return data if isinstance(data, dict) else None
 
     async def chats_overview(
-        self, name: str, *, limit: int = 100, offset: int = 0
+        self,
+        name: str,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        ids: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Return chat summaries `{id, name, picture, …}`."""
+        """Return chat summaries `{id, name, picture, …}`, of `ids` only if given."""
+        params: list[tuple[str, str]] = [("limit", str(limit)), ("offset", str(offset))]
+        params += [("ids", chat_id) for chat_id in ids or ()]
         data = await self._request(
             "GET",
             f"/api/{_seg(name)}/chats/overview",
-            params={"limit": str(limit), "offset": str(offset)},
+            params=params,
             session_name=name,
         )
         if not isinstance(data, list):
@@ -331,47 +350,3 @@ def _parse[T](parser: Callable[[Any], T], data: Any) -> T:
     except WahaParseError as err:
         raise WahaResponseError(f"unexpected WAHA response: {err}") from err
     return result
-
-
-MAX_MESSAGE = 300
-
-
-def _message(data: Any) -> str:
-    """Return WAHA's explanation, never the whole body."""
-    # WAHA's 500 bodies echo the request, which may carry our HMAC key.
-    if isinstance(data, dict):
-        for key in ("detail", "message", "error"):
-            value = data.get(key)
-            if isinstance(value, str):
-                return value[:MAX_MESSAGE]
-            if isinstance(value, list) and value:
-                return "; ".join(str(item) for item in value)[:MAX_MESSAGE]
-        exception = data.get("exception")
-        if isinstance(exception, dict) and isinstance(exception.get("message"), str):
-            return str(exception["message"])[:MAX_MESSAGE]
-    if isinstance(data, str) and data and not data.lstrip().startswith(("{", "[")):
-        return data[:MAX_MESSAGE]
-    return "no details"
-
-
-def _error_for(status: int, data: Any, session_name: str) -> WahaError:
-    message = _message(data)
-    if status in (401, 403):
-        return WahaAuthError(message)
-    if status == 404:
-        return WahaNotFoundError(message)
-    if status == 422 and message.startswith(_CORE_ONLY_DEFAULT):
-        return WahaCoreSessionError(session_name, message)
-    if status == 422 and isinstance(data, dict) and "session" in data:
-        raw_status = data.get("status")
-        return WahaSessionNotReadyError(
-            str(data.get("session") or session_name),
-            raw_status if isinstance(raw_status, str) else None,
-            message,
-        )
-    if status == 501:
-        match = _ENGINE_RE.search(message)
-        return WahaNotSupportedError(match.group(1) if match else None, message)
-    if status == 400:
-        return WahaBadRequestError(message)
-    return WahaResponseError(f"WAHA answered {status}: {message}")

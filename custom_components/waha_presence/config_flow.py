@@ -24,6 +24,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -45,8 +46,10 @@ from .const import (
     CONF_HMAC_KEY,
     CONF_RESUBSCRIBE_MINUTES,
     CONF_SESSION,
+    CONF_SHOW_PICTURES,
     CONF_WEBHOOK_URL,
     DEFAULT_RESUBSCRIBE_MINUTES,
+    DEFAULT_SHOW_PICTURES,
     DELIVERY_WEBHOOK,
     DELIVERY_WEBSOCKET,
     DOMAIN,
@@ -400,18 +403,20 @@ def _session_label(session: SessionInfo) -> str:
 
 
 class WahaOptionsFlow(OptionsFlow):
-    """How often presence subscriptions are renewed."""
+    """How often presence subscriptions are renewed; whether pictures show."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and store the re-subscribe interval."""
+        """Show and store the options."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])
-                }
-            )
+            data: dict[str, Any] = {
+                CONF_RESUBSCRIBE_MINUTES: int(user_input[CONF_RESUBSCRIBE_MINUTES])
+            }
+            if CONF_SHOW_PICTURES in user_input:
+                data[CONF_SHOW_PICTURES] = bool(user_input[CONF_SHOW_PICTURES])
+            return self.async_create_entry(data=data)
+        options = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
@@ -425,13 +430,17 @@ class WahaOptionsFlow(OptionsFlow):
                                 mode=NumberSelectorMode.BOX,
                                 unit_of_measurement="min",
                             )
-                        )
+                        ),
+                        probatio.Optional(CONF_SHOW_PICTURES): BooleanSelector(),
                     }
                 ),
                 {
-                    CONF_RESUBSCRIBE_MINUTES: self.config_entry.options.get(
+                    CONF_RESUBSCRIBE_MINUTES: options.get(
                         CONF_RESUBSCRIBE_MINUTES, DEFAULT_RESUBSCRIBE_MINUTES
-                    )
+                    ),
+                    CONF_SHOW_PICTURES: options.get(
+                        CONF_SHOW_PICTURES, DEFAULT_SHOW_PICTURES
+                    ),
                 },
             ),
         )
@@ -451,11 +460,16 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         coordinator = entry.runtime_data.coordinator
         session = entry.data[CONF_SESSION]
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": ""}
 
-        def tracked(chat_id: str) -> bool:
+        def tracked_as(chat_id: str) -> str | None:
+            """Return the name a chat is tracked under, or None."""
+            if (known := coordinator.tracked_chat_id(chat_id)) is not None:
+                return str(coordinator.chats[known].name)
             # The subentries too: a chat added a moment ago may not be mirrored yet.
-            return coordinator.tracked_chat_id(chat_id) is not None or any(
-                sub.unique_id == chat_id for sub in entry.subentries.values()
+            return next(
+                (s.title for s in entry.subentries.values() if s.unique_id == chat_id),
+                None,
             )
 
         try:
@@ -468,9 +482,12 @@ class ChatSubentryFlow(ConfigSubentryFlow):
             for chat in chats
             if isinstance(chat.get("id"), str)
         }
+        # The picker shows its value once picked, so the value is the label.
+        picks = _pick_labels(names)
         if user_input is not None:
+            typed = user_input[CONF_CHAT]
             try:
-                chat_id = normalize_chat_id(user_input[CONF_CHAT])
+                chat_id = picks.get(typed) or normalize_chat_id(typed)
                 if chat_id.endswith("@c.us"):
                     found = await client.check_exists(session, chat_id.split("@")[0])
                     if found is None:
@@ -482,13 +499,16 @@ class ChatSubentryFlow(ConfigSubentryFlow):
             except WahaSessionNotReadyError:
                 errors["base"] = "session_not_ready"
             except WahaError as err:
-                LOGGER.debug("Checking %s failed: %s", user_input[CONF_CHAT], err)
+                LOGGER.debug("Checking %s failed: %s", typed, err)
                 errors["base"] = "cannot_connect"
             if not errors:
-                if tracked(chat_id) or await _async_other_id_tracked(
+                name = tracked_as(chat_id) or await _async_other_id_tracked_as(
                     coordinator, client, session, chat_id
-                ):
-                    return self.async_abort(reason="already_tracked")
+                )
+                if name is not None:
+                    errors[CONF_CHAT] = "already_tracked"
+                    placeholders["name"] = name
+            if not errors:
                 name = names.get(chat_id) or await _async_contact_name(
                     client, session, chat_id
                 )
@@ -498,45 +518,74 @@ class ChatSubentryFlow(ConfigSubentryFlow):
                     unique_id=chat_id,
                 )
         options = [
-            SelectOptionDict(value=chat_id, label=name or chat_id.split("@", 1)[0])
-            for chat_id, name in names.items()
-            if not tracked(chat_id)
+            SelectOptionDict(value=label, label=label)
+            for label, chat_id in picks.items()
+            if tracked_as(chat_id) is None
         ]
         return self.async_show_form(
             step_id="user",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_CHAT): SelectSelector(
-                        SelectSelectorConfig(
-                            options=options,
-                            custom_value=True,
-                            mode=SelectSelectorMode.DROPDOWN,
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_CHAT): SelectSelector(
+                            SelectSelectorConfig(
+                                options=options,
+                                custom_value=True,
+                                mode=SelectSelectorMode.DROPDOWN,
+                            )
                         )
-                    )
-                }
+                    }
+                ),
+                user_input,
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
 
-async def _async_other_id_tracked(
+def _pick_labels(names: dict[str, str]) -> dict[str, str]:
+    """Return each chat's picker label ("Name (+number)") with its chat id."""
+    picks: dict[str, str] = {}
+    for chat_id, name in names.items():
+        user = chat_id.split("@", 1)[0]
+        if is_group(chat_id):
+            label = name or user
+        elif is_lid(chat_id):
+            label = f"{name} ({chat_id})" if name else chat_id
+        else:
+            label = f"{name} (+{user})" if name else f"+{user}"
+        # Two groups may share a name: the id tells them apart.
+        picks[label if label not in picks else f"{label} ({chat_id})"] = chat_id
+    return picks
+
+
+async def _async_other_id_tracked_as(
     coordinator: WahaCoordinator, client: WahaClient, session: str, chat_id: str
-) -> bool:
-    """Return True when WAHA names the contact's other id, and that one is tracked."""
+) -> str | None:
+    """Return the name the contact is tracked under by its other id, if it is."""
     if is_group(chat_id):
-        return False
+        return None
     try:
         other = await client.other_id(session, chat_id)
     except WahaError as err:
         LOGGER.debug("No other id for %s: %s", chat_id, err)
-        return False
-    return other is not None and coordinator.tracked_chat_id(other) is not None
+        return None
+    if other is None or (known := coordinator.tracked_chat_id(other)) is None:
+        return None
+    return str(coordinator.chats[known].name)
 
 
 async def _async_contact_name(client: WahaClient, session: str, chat_id: str) -> str:
     """Return WAHA's name for a chat, falling back to the number (or the LID)."""
     if is_group(chat_id):
-        return chat_id.split("@", 1)[0]
+        # Not among the chats listed first: ask WAHA for this one by its id.
+        try:
+            found = await client.chats_overview(session, limit=1, ids=[chat_id])
+        except WahaError as err:
+            LOGGER.debug("Reading group %s failed: %s", chat_id, err)
+            found = []
+        name = found[0].get("name") if found else None
+        return name if isinstance(name, str) and name else chat_id.split("@", 1)[0]
     try:
         contact = await client.get_contact(session, chat_id)
     except WahaError as err:

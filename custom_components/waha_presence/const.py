@@ -15,6 +15,7 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 CONF_HMAC_KEY: Final = "hmac_key"
 CONF_ACCOUNT_ID: Final = "account_id"
 CONF_RESUBSCRIBE_MINUTES: Final = "resubscribe_minutes"
+CONF_SHOW_PICTURES: Final = "show_pictures"
 
 CONF_CHAT_ID: Final = "chat_id"
 CONF_CHAT_NAME: Final = "chat_name"
@@ -25,6 +26,7 @@ DELIVERY_WEBSOCKET: Final = "websocket"
 SUBENTRY_CHAT: Final = "chat"
 
 DEFAULT_RESUBSCRIBE_MINUTES: Final = 10
+DEFAULT_SHOW_PICTURES: Final = True
 MIN_RESUBSCRIBE_MINUTES: Final = 1
 MAX_RESUBSCRIBE_MINUTES: Final = 1440
 

@@ -17,6 +17,8 @@ from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
     CONF_CHAT_NAME,
+    CONF_SHOW_PICTURES,
+    DEFAULT_SHOW_PICTURES,
     DOMAIN,
     LOGGER,
     SUBENTRY_CHAT,
@@ -34,6 +36,7 @@ from .models import (
     StatusEvent,
     WahaEvent,
 )
+from .pictures import PictureKeeper
 from .presence import Applied, ChatState, PresenceChange, PresenceTracker
 from .session import SessionMonitor
 from .subscriptions import SubscriptionKeeper
@@ -102,7 +105,7 @@ class WahaCoordinator:
             webhook_id=entry.data[CONF_WEBHOOK_ID],
             webhook=webhook,
             on_change=self._session_changed,
-            on_available=lambda: self.async_schedule_sync(read_state=True),
+            on_available=self._available_again,
         )
         self.subscriptions = SubscriptionKeeper(
             hass,
@@ -119,6 +122,14 @@ class WahaCoordinator:
             self.tracker,
             lambda participant: async_contact_name(client, session_name, participant),
             on_named=self._refresh_chat,
+        )
+        self.pictures = PictureKeeper(
+            hass,
+            entry,
+            client,
+            session_name,
+            self.tracker.chats,
+            enabled=entry.options.get(CONF_SHOW_PICTURES, DEFAULT_SHOW_PICTURES),
         )
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
@@ -161,6 +172,7 @@ class WahaCoordinator:
         """Start subscription upkeep and the session watchdog."""
         self.subscriptions.async_start(self.resubscribe_interval)
         self.monitor.async_start()
+        self.pictures.async_start()
         if subscribe:
             self.async_schedule_sync(read_state=True)
 
@@ -169,6 +181,7 @@ class WahaCoordinator:
         """Stop timers and drop our repairs; background tasks end with the entry."""
         self.subscriptions.async_stop()
         self.fades.cancel()
+        self.pictures.async_stop()
         self.monitor.async_shutdown()
 
     async def async_refresh_session(self) -> None:
@@ -213,6 +226,12 @@ class WahaCoordinator:
         self._chat_adders.append(adder)
         for chat in self.chats.values():
             adder(chat)
+
+    @callback
+    def _available_again(self) -> None:
+        """Catch up once the session works again: subscriptions, then pictures."""
+        self.async_schedule_sync(read_state=True)
+        self.pictures.async_retry_failed()
 
     @callback
     def _session_changed(self, availability_flipped: bool) -> None:
@@ -266,6 +285,7 @@ class WahaCoordinator:
         """React to subentries added or removed at runtime."""
         if added := self.async_sync_chats():
             self.async_schedule_sync(read_state=True, only=added)
+            self.pictures.async_check()
 
     @callback
     def async_schedule_sync(

@@ -30,6 +30,30 @@ def account_device(coordinator: WahaCoordinator) -> DeviceInfo:
     )
 
 
+def chat_device(coordinator: WahaCoordinator, chat: ChatState) -> DeviceInfo:
+    """Return a tracked chat's device: who it is, and a link to chat with them."""
+    info = DeviceInfo(
+        identifiers={chat_device_identifier(coordinator.account_id, chat.chat_id)},
+        name=chat.name,
+        manufacturer="WhatsApp",
+        model="Group" if chat.is_group else "Contact",
+        via_device_id=coordinator.account_device_id,
+    )
+    # A LID is no phone number: a contact tracked by one shows none.
+    if (number := phone_of(chat)) is not None:
+        info["serial_number"] = f"+{number}"
+        info["configuration_url"] = f"https://wa.me/{number}"
+    return info
+
+
+def phone_of(chat: ChatState) -> str | None:
+    """Return a contact's phone number (digits), when its id or known alias has it."""
+    for chat_id in (chat.chat_id, chat.alias):
+        if chat_id and chat_id.endswith("@c.us"):
+            return chat_id.split("@", 1)[0]
+    return None
+
+
 class WahaEntity(Entity):
     """An entity of the account device."""
 
@@ -91,13 +115,7 @@ class WahaChatEntity(Entity):
         self.entity_description = description
         account = coordinator.account_id
         self._attr_unique_id = f"{account}_{chat.chat_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={chat_device_identifier(account, chat.chat_id)},
-            name=chat.name,
-            manufacturer="WhatsApp",
-            model="Group" if chat.is_group else "Contact",
-            via_device_id=coordinator.account_device_id,
-        )
+        self._attr_device_info = chat_device(coordinator, chat)
 
     @property
     def available(self) -> bool:

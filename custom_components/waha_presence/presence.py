@@ -33,6 +33,8 @@ class ChatState:
     subentry_id: str
     # The contact's other id: its LID when tracked by phone, or the reverse.
     alias: str | None = None
+    # The chat's profile picture link (a WhatsApp CDN URL that expires), if shown.
+    picture: str | None = None
     participants: dict[str, ParticipantState] = field(default_factory=dict)
     contact: ParticipantState = field(init=False)
 

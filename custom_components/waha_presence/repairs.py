@@ -8,17 +8,38 @@ from homeassistant.helpers import issue_registry as ir
 from .const import DOMAIN, MIN_WAHA_VERSION
 from .models import SessionStatus
 
+# What fixes each status that needs a person: its own text says so.
+LOGIN_KEYS = {
+    SessionStatus.FAILED: "session_failed",
+    SessionStatus.SCAN_QR_CODE: "session_scan_qr_code",
+    SessionStatus.PASSKEY_REQUIRED: "session_passkey",
+    SessionStatus.PASSKEY_CONFIRMATION_REQUIRED: "session_passkey_confirmation",
+}
+
+
+def account_label(title: str, account_id: str) -> str:
+    """Return how repairs name the account: its push name and its number."""
+    number = "+" + account_id.split("@", 1)[0]
+    return number if title in (number, number[1:]) else f"{title} ({number})"
+
 
 class SessionRepairs:
     """Raises and clears the repair issues of one config entry."""
 
     def __init__(
-        self, hass: HomeAssistant, entry_id: str, session_name: str, url: str
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        session_name: str,
+        url: str,
+        *,
+        account: str,
     ) -> None:
         """Keep what the issues name; `url` must hold no password."""
         self.hass = hass
         self.session_name = session_name
         self.url = url
+        self.account = account
         self.login_issue_id = f"session_login_{entry_id}"
         self.store_issue_id = f"noweb_store_{entry_id}"
         self.websocket_issue_id = f"websocket_refused_{entry_id}"
@@ -28,7 +49,9 @@ class SessionRepairs:
 
     @callback
     def update_login(self, status: SessionStatus, raw_status: str) -> None:
-        """Ask for a login while WAHA waits for one; clear it once WORKING."""
+        """Say what fixes the status WAHA waits in; clear it once WORKING."""
+        # The same issue changes its text as the status moves on (FAILED, then
+        # SCAN_QR_CODE after a restart); in between (STARTING) it stays as it is.
         if status.needs_login:
             ir.async_create_issue(
                 self.hass,
@@ -36,8 +59,9 @@ class SessionRepairs:
                 self.login_issue_id,
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
-                translation_key="session_needs_login",
+                translation_key=LOGIN_KEYS[status],
                 translation_placeholders={
+                    "account": self.account,
                     "session": self.session_name,
                     "status": raw_status,
                     "url": self.url,
@@ -58,6 +82,7 @@ class SessionRepairs:
                 severity=ir.IssueSeverity.WARNING,
                 translation_key="noweb_store_disabled",
                 translation_placeholders={
+                    "account": self.account,
                     "session": self.session_name,
                     "url": self.url,
                 },

@@ -48,6 +48,8 @@ class WahaChatSensorDescription(SensorEntityDescription):
     attributes_fn: Callable[[WahaCoordinator, ChatState], dict[str, Any]] = (
         lambda _c, _s: {}
     )
+    # The chat's profile picture shows on this entity (one per chat).
+    shows_picture: bool = False
 
 
 def _session_status(coordinator: WahaCoordinator) -> str | None:
@@ -70,6 +72,7 @@ CONTACT_PRESENCE = WahaChatSensorDescription(
     translation_key="presence",
     device_class=SensorDeviceClass.ENUM,
     options=[presence.value for presence in PresenceStatus],
+    shows_picture=True,
     value_fn=lambda chat: (
         chat.contact.presence.value if chat.contact.presence else None
     ),
@@ -102,6 +105,7 @@ GROUP_ACTIVE = WahaChatSensorDescription(
         len(chat.members_with(presence)) for presence in CHAT_STATES
     ),
     attributes_fn=_group_activity,
+    shows_picture=True,
 )
 
 
@@ -154,6 +158,21 @@ class WahaChatSensor(WahaChatEntity, SensorEntity):
     def native_value(self) -> str | int | datetime | None:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.chat)
+
+    @property
+    def entity_picture(self) -> str | None:
+        """Return the chat's profile picture, on the one entity that shows it."""
+        return self.chat.picture if self.entity_description.shows_picture else None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the chat's presence, and its picture when this entity shows it."""
+        await super().async_added_to_hass()
+        if self.entity_description.shows_picture:
+            self.async_on_remove(
+                self.coordinator.pictures.async_add_listener(
+                    self.chat.chat_id, self._async_write_availability
+                )
+            )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

@@ -54,7 +54,8 @@ MAX_TYPING_DURATION = timedelta(hours=1)
 # code so that a mistake gets a translated message.
 CHAT_SCHEMA = probatio.Schema(
     {
-        probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        # Left out, it is the one account set up (an error if there are more).
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
         probatio.Optional(ATTR_CHAT): cv.string,
         probatio.Optional(ATTR_DEVICE_ID): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Optional(ATTR_ENTITY_ID): cv.entity_ids,
@@ -68,12 +69,9 @@ SET_PRESENCE_SCHEMA = CHAT_SCHEMA.extend(
         ),
     }
 )
+# The one-hour limit is checked in code, so that its message is translated.
 START_TYPING_SCHEMA = CHAT_SCHEMA.extend(
-    {
-        probatio.Optional(ATTR_DURATION): probatio.All(
-            cv.positive_time_period, probatio.Range(max=MAX_TYPING_DURATION)
-        ),
-    }
+    {probatio.Optional(ATTR_DURATION): cv.positive_time_period}
 )
 
 
@@ -126,11 +124,13 @@ async def _async_start_typing(call: ServiceCall) -> None:
     """Show "typing…" in a chat, optionally stopping after a duration."""
     entry = _get_entry(call)
     chat_id = _require_chat(call, entry)
+    duration: timedelta | None = call.data.get(ATTR_DURATION)
+    if duration is not None and duration > MAX_TYPING_DURATION:
+        raise _invalid("duration_too_long")
     runtime = entry.runtime_data
     session_name = runtime.coordinator.session_name
     await _send(runtime.client.start_typing(session_name, chat_id))
     _cancel_stop(entry, chat_id)
-    duration: timedelta | None = call.data.get(ATTR_DURATION)
     if duration is not None:
         runtime.typing_stops[chat_id] = entry.async_create_background_task(
             call.hass,
@@ -154,9 +154,16 @@ async def _async_get_presence(call: ServiceCall) -> ServiceResponse:
     entry = _get_entry(call)
     chat_id = _require_chat(call, entry)
     runtime = entry.runtime_data
-    result = await _send(
-        runtime.client.get_presence(runtime.coordinator.session_name, chat_id)
-    )
+    session_name = runtime.coordinator.session_name
+    if chat_id.endswith("@c.us") and _given_chats(call)[0][0] == ATTR_CHAT:
+        # As the flow does: WAHA would answer a number not on WhatsApp with
+        # an empty list, which reads as "no presence known".
+        number = chat_id.split("@", 1)[0]
+        found = await _send(runtime.client.check_exists(session_name, number))
+        if found is None:
+            raise _invalid("not_on_whatsapp", chat=f"+{number}")
+        chat_id = normalize_chat_id(found)
+    result = await _send(runtime.client.get_presence(session_name, chat_id))
     return _presence_response(result)
 
 
@@ -207,11 +214,21 @@ async def _send[T](request: Awaitable[T]) -> T:
 
 @callback
 def _get_entry(call: ServiceCall) -> WahaConfigEntry:
-    """Return the loaded entry the call names (HA's own errors otherwise)."""
-    entry: WahaConfigEntry = async_get_config_entry(
-        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    """Return the loaded entry the call names, or the only one there is."""
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        # HA's own errors for an unknown or unloaded entry.
+        entry: WahaConfigEntry = async_get_config_entry(
+            call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+        )
+        return entry
+    entries: list[WahaConfigEntry] = call.hass.config_entries.async_loaded_entries(
+        DOMAIN
     )
-    return entry
+    if not entries:
+        raise _invalid("no_account")
+    if len(entries) > 1:
+        raise _invalid("account_required", count=str(len(entries)))
+    return entries[0]
 
 
 @callback

@@ -13,7 +13,7 @@ from homeassistant.helpers.event import async_track_time_interval
 
 from .api import WahaClient, check_version
 from .config_upkeep import ConfigUpkeep
-from .const import DOMAIN, LOGGER, MIN_WAHA_VERSION
+from .const import CONF_ACCOUNT_ID, DOMAIN, LOGGER, MIN_WAHA_VERSION
 from .exceptions import (
     WahaAuthError,
     WahaCoreSessionError,
@@ -23,7 +23,7 @@ from .exceptions import (
     WahaVersionError,
 )
 from .models import PresenceStatus, SessionInfo, SessionStatus, StatusEvent
-from .repairs import SessionRepairs
+from .repairs import SessionRepairs, account_label
 from .session_config import store_missing
 
 STATUS_POLL_INTERVAL = timedelta(seconds=60)
@@ -52,7 +52,11 @@ class SessionMonitor:
         self.client = client
         self.session_name = session_name
         self.repairs = SessionRepairs(
-            hass, entry.entry_id, session_name, client.public_url
+            hass,
+            entry.entry_id,
+            session_name,
+            client.public_url,
+            account=account_label(entry.title, entry.data[CONF_ACCOUNT_ID]),
         )
         self.config = ConfigUpkeep(
             client, session_name, webhook_id=webhook_id, webhook=webhook
