@@ -71,6 +71,9 @@ class ChatUpdate:
     context: Context
 
 
+# Chats whose entities are created in one turn of the event loop.
+ADD_BATCH = 5
+
 type ChatListener = Callable[[ChatUpdate | None], None]
 type ChatAdder = Callable[[ChatState], None]
 
@@ -224,8 +227,24 @@ class WahaCoordinator:
     def async_add_chat_adder(self, adder: ChatAdder) -> None:
         """Register a platform callback that creates a chat's entities."""
         self._chat_adders.append(adder)
-        for chat in self.chats.values():
-            adder(chat)
+        self.entry.async_create_task(
+            self.hass,
+            self._async_add_in_batches(adder, list(self.chats.values())),
+            f"{DOMAIN} add entities",
+        )
+
+    async def _async_add_in_batches(
+        self, adder: ChatAdder, chats: list[ChatState]
+    ) -> None:
+        """Add chats' entities a few at a time: Home Assistant keeps answering."""
+        # Each add becomes a task, and tasks made together run in one turn of the
+        # loop: a thousand chats at once would stall it for seconds.
+        for start in range(0, len(chats), ADD_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            for chat in chats[start : start + ADD_BATCH]:
+                if self.chats.get(chat.chat_id) is chat:
+                    adder(chat)
 
     @callback
     def _available_again(self) -> None:
