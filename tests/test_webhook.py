@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import gzip
 import json
 import logging
 
@@ -314,4 +315,28 @@ async def test_timestamp_out_of_range_is_400(
     assert status == 400
     await hass.async_block_till_done()
     assert hass.states.get(PRESENCE).state == "unknown"
+    assert "Traceback" not in caplog.text
+
+
+async def test_compressed_body_is_415(
+    hass: HomeAssistant,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """WAHA never compresses: an encoded body is refused unread, however it inflates."""
+    body = gzip.compress(b"{" + b" " * 20 * 2**20 + b"}")
+    response = await ha_client.post(
+        URL,
+        data=body,
+        headers={
+            "Content-Encoding": "gzip",
+            "Content-Type": "application/json",
+            "X-Webhook-Hmac": Signer(HMAC_KEY).sign(body),
+        },
+    )
+    assert response.status == 415
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Traceback" not in caplog.text
