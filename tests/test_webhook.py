@@ -340,3 +340,56 @@ async def test_compressed_body_is_415(
     assert hass.states.get(PRESENCE).state == "unknown"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Traceback" not in caplog.text
+
+
+def _longest_log_line(caplog: pytest.LogCaptureFixture) -> int:
+    """Return the longest line ours, Home Assistant's or aiohttp's loggers wrote."""
+    return max(
+        (
+            len(r.getMessage())
+            for r in caplog.records
+            if r.name.startswith(("custom_components", "homeassistant", "aiohttp"))
+        ),
+        default=0,
+    )
+
+
+async def test_huge_event_id_is_400_and_not_kept(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An event id of about 1 MB is no WAHA id: refused, neither kept nor logged."""
+    caplog.set_level(logging.DEBUG)
+    huge = "evt_" + "x" * 1_000_000
+    payload = presence_payload(ALICE, "typing")
+    status = await post_event(
+        ha_client, waha, "presence.update", payload, event_id=huge
+    )
+    assert status == 400
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert huge not in ready.runtime_data.coordinator.tracker._seen
+    assert _longest_log_line(caplog) < 1000
+    assert "Traceback" not in caplog.text
+
+
+async def test_huge_status_is_dropped_and_not_logged(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 900 KB session status changes nothing and reaches no log line whole."""
+    caplog.set_level(logging.DEBUG)
+    payload = {"name": SESSION, "status": "S" * 900_000, "statuses": []}
+    # A malformed payload WAHA signed is taken and dropped: a retry would not fix it.
+    assert await post_event(ha_client, waha, "session.status", payload) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "working"
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert _longest_log_line(caplog) < 1000
+    assert "Traceback" not in caplog.text
