@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
 from .const import HMAC_KEY, SESSION, WEBHOOK_ID
@@ -26,6 +27,11 @@ async def wait_for(
             if predicate():
                 return
             await asyncio.sleep(0.01)
+
+
+def minute_ago_ms() -> int:
+    """Return the start of the last whole minute before now, in ms (a fresh time)."""
+    return (int(dt_util.utcnow().timestamp()) // 60 - 1) * 60_000
 
 
 async def settle(hass: HomeAssistant) -> None:

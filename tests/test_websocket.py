@@ -18,6 +18,7 @@ from custom_components.waha_presence.const import (
 from custom_components.waha_presence.websocket import ws_url
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
 from .const import ALICE, API_KEY, SESSION
@@ -191,4 +192,41 @@ async def test_malformed_frames_ignored(
     await wait_for(
         hass, lambda: hass.states.get("sensor.alice_presence").state == "recording"
     )
+    assert "Traceback" not in caplog.text
+
+
+async def test_stale_and_future_events_dropped(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Over the WebSocket too, events outside the window change nothing."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, runtime.websocket.connected.is_set)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    fired: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: (
+            e.data["entity_id"] == "event.alice_activity"
+            and fired.append(e.data["new_state"].attributes.get("event_type"))
+        ),
+    )
+    now = int(dt_util.utcnow().timestamp() * 1000)
+    for presence, timestamp in (
+        ("typing", now - 6 * 3_600_000),
+        ("recording", 253_402_300_799_999),
+        ("online", now),
+    ):
+        payload = {
+            "id": ALICE,
+            "presences": [{"participant": ALICE, "lastKnownPresence": presence}],
+        }
+        await waha.emit(SESSION, "presence.update", payload, timestamp=timestamp)
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "online"
+    )
+    assert fired == ["online"]
     assert "Traceback" not in caplog.text

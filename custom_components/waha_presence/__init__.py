@@ -38,6 +38,7 @@ from .exceptions import (
     WahaError,
     WahaNotFoundError,
 )
+from .ordering_store import store_for
 from .services import async_setup_services
 from .session_config import build_webhook, without_our_webhook
 from .webhook import WahaWebhook
@@ -79,6 +80,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     )
     # Also when setup fails below: its repairs must not outlive the attempt.
     entry.async_on_unload(coordinator.async_shutdown)
+    # Before any event is accepted: a replay must meet the ordering already reached.
+    await coordinator.ordering.async_restore()
     hook, websocket = _delivery(hass, entry, coordinator, session)
     try:
         await coordinator.async_initialize()
@@ -180,11 +183,14 @@ async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> N
 
 async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool:
     """Unload the platforms; the webhook and timers go with `async_on_unload`."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    await entry.runtime_data.coordinator.ordering.async_flush()
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
-    """Take our webhook out of the WAHA session config, keeping the rest."""
+    """Drop the entry's stored ordering; take our webhook out of the session config."""
+    await store_for(hass, entry.entry_id).async_remove()
     if entry.data.get(CONF_DELIVERY) != DELIVERY_WEBHOOK:
         return
     client = WahaClient(

@@ -26,6 +26,7 @@ from .exceptions import (
     WahaResponseError,
     WahaSessionNotReadyError,
 )
+from .freshness import FreshnessGate, without_future_last_seen
 from .models import (
     ChatPresences,
     PresenceEvent,
@@ -35,6 +36,7 @@ from .models import (
     StatusEvent,
     WahaEvent,
 )
+from .ordering_store import OrderingStore, now_ms
 from .presence import Applied, ChatState, PresenceChange, PresenceTracker
 from .session import SessionMonitor
 from .subscriptions import SubscriptionKeeper
@@ -116,6 +118,8 @@ class WahaCoordinator:
             self.monitor,
             on_read=lambda report: self._apply(report, None),
         )
+        self.ordering = OrderingStore(hass, entry.entry_id, self.tracker, self.monitor)
+        self._gate = FreshnessGate()
         self._chat_listeners: dict[str, list[ChatListener]] = {}
         self._session_listeners: list[CALLBACK_TYPE] = []
         self._chat_adders: list[ChatAdder] = []
@@ -292,22 +296,29 @@ class WahaCoordinator:
     # Events --------------------------------------------------------------------------
 
     @callback
-    def async_handle_event(self, event: WahaEvent) -> None:
-        """Apply one parsed event from the webhook or the WebSocket."""
+    def async_handle_event(self, event: WahaEvent) -> bool:
+        """Apply one parsed event from either transport; False when its date is refused."""
         if event.session != self.session_name:
             LOGGER.debug("Ignoring event for session %s", event.session)
-            return
+            return True
+        if not self._gate.admit(event, now_ms()):
+            return False
         if self.tracker.is_duplicate(event.id):
-            return
+            return True
         match event:
             case PresenceEvent():
-                self._apply(event.chat, event.timestamp)
+                self._apply(event.chat, event.timestamp, event.id)
             case StatusEvent():
                 self.monitor.handle_status_event(event)
+        self.ordering.async_schedule_save()
+        return True
 
     @callback
-    def _apply(self, report: ChatPresences, timestamp: int | None) -> None:
-        applied = self.tracker.apply(report, timestamp)
+    def _apply(
+        self, report: ChatPresences, timestamp: int | None, event_id: str = ""
+    ) -> None:
+        report = without_future_last_seen(report, now_ms())
+        applied = self.tracker.apply(report, timestamp, event_id)
         if applied.lookup is not None:
             self.entry.async_create_background_task(
                 self.hass,

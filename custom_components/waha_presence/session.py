@@ -62,7 +62,8 @@ class SessionMonitor:
         # False while the WebSocket that brings our events is down.
         self.events_flowing = True
         self._was_available: bool | None = None
-        self._status_ts = 0
+        # Envelope time and id of the last status event applied, kept across restarts.
+        self.status_stamp: tuple[int, str] = (0, "")
         self._status_events = 0
         self._config_put = False
         self._config_warned = False
@@ -267,11 +268,13 @@ class SessionMonitor:
 
     @callback
     def handle_status_event(self, event: StatusEvent) -> None:
-        """Take a `session.status` event, unless a newer one came first."""
-        if event.timestamp < self._status_ts:
+        """Take a `session.status` event, unless a newer one (or itself) came first."""
+        if (event.timestamp, event.id) == self.status_stamp or (
+            event.timestamp < self.status_stamp[0]
+        ):
             LOGGER.debug("Ignoring a late %s status event", event.status.raw_status)
             return
-        self._status_ts = event.timestamp
+        self.status_stamp = (event.timestamp, event.id)
         self._status_events += 1
         if self._set(
             status=(event.status.status, event.status.raw_status), reachable=True

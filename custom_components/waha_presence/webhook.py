@@ -67,7 +67,7 @@ class WahaWebhook:
         webhook_id: str,
         hmac_key: str,
         title: str,
-        on_event: Callable[[WahaEvent], None],
+        on_event: Callable[[WahaEvent], bool],
     ) -> None:
         """Keep what the handler needs; `on_event` gets every verified event."""
         self.hass = hass
@@ -134,9 +134,12 @@ class WahaWebhook:
             LOGGER.debug("Malformed WAHA webhook body: %s", err)
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         try:
-            self._on_event(event)
+            accepted = self._on_event(event)
         except Exception:  # noqa: BLE001 - logged with its traceback
             # A bug of ours must not reach HA's handler, which logs the webhook id.
             LOGGER.exception("Error applying WAHA event %s", event.event)
             return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+        if not accepted:
+            # Dated outside what WAHA's retries and clock skew allow: a replay.
+            return web.Response(status=HTTPStatus.UNPROCESSABLE_ENTITY)
         return web.Response(status=HTTPStatus.OK)
