@@ -82,6 +82,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     entry.async_on_unload(coordinator.async_shutdown)
     # Before any event is accepted: a replay must meet the ordering already reached.
     await coordinator.ordering.async_restore()
+    # Registered before the transports, so it runs once they stopped: no event after it.
+    entry.async_on_unload(coordinator.ordering.async_flush)
     hook, websocket = _delivery(hass, entry, coordinator, session)
     try:
         await coordinator.async_initialize()
@@ -182,10 +184,8 @@ async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> N
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool:
-    """Unload the platforms; the webhook and timers go with `async_on_unload`."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    await entry.runtime_data.coordinator.ordering.async_flush()
-    return unloaded
+    """Unload the platforms; the rest goes with `async_on_unload`."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
