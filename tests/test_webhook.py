@@ -346,6 +346,30 @@ async def test_compressed_body_is_415(
     assert "Traceback" not in caplog.text
 
 
+async def test_identity_encoding_is_read(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """`Content-Encoding: identity` is no encoding: the event applies."""
+    envelope = waha.build_envelope(
+        SESSION, "presence.update", presence_payload(ALICE, "typing")
+    )
+    body = json.dumps(envelope).encode()
+    response = await ha_client.post(
+        URL,
+        data=body,
+        headers={
+            "Content-Encoding": "Identity",
+            "X-Webhook-Hmac": Signer(HMAC_KEY).sign(body),
+        },
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "typing"
+
+
 def _longest_log_line(caplog: pytest.LogCaptureFixture) -> int:
     """Return the longest line ours, Home Assistant's or aiohttp's loggers wrote."""
     return max(
