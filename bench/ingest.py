@@ -77,7 +77,8 @@ HMAC_KEY = "bench-hmac-key-0123456789abcdef0123456789abcdef"
 PRESENCES = ("online", "typing", "paused", "offline")
 ALL_PRESENCES = ["online", "offline", "typing", "recording", "paused"]
 HOT_CHATS = 10
-BASE_TS = 1_800_000_000_000
+# Offline reports carry a lastSeen of their own, in the past as WhatsApp's are.
+BASE_LAST_SEEN = 1_700_000_000
 CONCURRENCY = 8
 WARMUP_EVENTS = 400
 
@@ -87,12 +88,25 @@ def chat_id(session_index: int, index: int) -> str:
     return f"31{session_index}{index:08d}@c.us"
 
 
+class Clock:
+    """Envelope times as WAHA stamps live events: now, and never the same twice."""
+
+    last = 0
+
+    @classmethod
+    def stamp(cls) -> int:
+        """Return the current time in ms, after every stamp handed out before."""
+        cls.last = max(time.time_ns() // 1_000_000, cls.last + 1)
+        return cls.last
+
+
 def build_stream(
     sim: WahaSimulator, session: str, session_index: int, first: int, events: int
 ) -> list[tuple[bytes, str]]:
     """Return signed events `first` to `first + events` of one endless stream."""
-    # Presence cycles over the first chats, one event a second: a stream taken in
-    # pieces changes as many states per event as one taken whole.
+    # Presence cycles over the first chats: a stream taken in pieces changes as
+    # many states per event as one taken whole. Events are stamped when built, just
+    # before they are sent: the integration takes only events of the last minutes.
     stream: list[tuple[bytes, str]] = []
     for n in range(first, first + events):
         target = chat_id(session_index, n % HOT_CHATS)
@@ -103,12 +117,12 @@ def build_stream(
                 {
                     "participant": target,
                     "lastKnownPresence": presence,
-                    "lastSeen": 1_800_000_000 + n if presence == "offline" else None,
+                    "lastSeen": BASE_LAST_SEEN + n if presence == "offline" else None,
                 }
             ],
         }
         envelope = sim.build_envelope(
-            session, "presence.update", payload, timestamp=BASE_TS + n * 1000
+            session, "presence.update", payload, timestamp=Clock.stamp()
         )
         body = json.dumps(envelope).encode()
         stream.append((body, sim.sign(body, HMAC_KEY)))

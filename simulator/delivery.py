@@ -90,7 +90,7 @@ def _retry_after(headers: Mapping[str, str]) -> float:
 def webhook_headers(
     hook: Mapping[str, Any], envelope: Mapping[str, Any], body: bytes
 ) -> dict[str, str]:
-    """Return the headers of one webhook POST."""
+    """Return the headers of one webhook POST (each attempt has its own request id)."""
     environment = envelope.get("environment") or {}
     headers = {
         "content-type": "application/json",
@@ -122,9 +122,10 @@ async def deliver(
 ) -> None:
     """POST one event to one webhook, retrying every failure like axios-retry."""
     url = str(hook["url"])
-    headers = webhook_headers(hook, envelope, body)
     total, delay_for = retry_plan(hook.get("retries"))
     for attempt in range(1, total + 1):
+        # WAHA 2026.2.1 sends a new X-Webhook-Request-Id with every retry.
+        headers = webhook_headers(hook, envelope, body)
         status: int | None = None
         error: str | None = None
         retry_after = 0.0

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
 from .const import HMAC_KEY, SESSION, WEBHOOK_ID
@@ -44,6 +45,11 @@ def record_writes(hass: HomeAssistant, *entity_ids: str) -> dict[str, list[str]]
     for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
         hass.bus.async_listen(event_type, record, event_filter=wanted)
     return writes
+
+
+def minute_ago_ms() -> int:
+    """Return the start of the last whole minute before now, in ms (a fresh time)."""
+    return (int(dt_util.utcnow().timestamp()) // 60 - 1) * 60_000
 
 
 async def settle(hass: HomeAssistant) -> None:

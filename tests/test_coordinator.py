@@ -9,11 +9,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
 )
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
@@ -34,7 +35,7 @@ from .const import (
     FAMILY_ACTIVITY,
     SESSION,
 )
-from .helpers import post_event, presence_payload, settle, wait_for
+from .helpers import minute_ago_ms, post_event, presence_payload, settle, wait_for
 
 
 async def test_online_event_updates_contact(
@@ -45,12 +46,12 @@ async def test_online_event_updates_contact(
     await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "online")
     assert hass.states.get(ALICE_ONLINE).state == "on"
     assert hass.states.get(ALICE_SEEN).state != STATE_UNKNOWN
-    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_800_000_000)
+    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_700_000_000)
     await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
     assert hass.states.get(ALICE_ONLINE).state == "off"
     assert (
         hass.states.get(ALICE_SEEN).state
-        == datetime.fromtimestamp(1_800_000_000, tz=UTC).isoformat()
+        == datetime.fromtimestamp(1_700_000_000, tz=UTC).isoformat()
     )
 
 
@@ -61,7 +62,7 @@ async def test_last_seen_hidden_uses_activity_time(
     ready: MockConfigEntry,
 ) -> None:
     """With lastSeen hidden, last seen is the time of the latest active event."""
-    ts = 1_800_000_000_000
+    ts = minute_ago_ms()
     await post_event(
         ha_client,
         waha,
@@ -173,7 +174,7 @@ async def test_out_of_order_and_duplicates(
     ready: MockConfigEntry,
 ) -> None:
     """An older event never overwrites a newer one; a duplicate id applies once."""
-    ts = 1_800_000_000_000
+    ts = minute_ago_ms()
     fired: list[str] = []
     hass.bus.async_listen(
         "state_changed",
@@ -282,7 +283,7 @@ async def test_last_seen_restored_after_restart(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """After a reload presence is unknown until fresh data; last seen is kept."""
-    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_800_000_000)
+    await waha.set_contact_presence(SESSION, ALICE, "offline", last_seen=1_700_000_000)
     await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
     waha.session(SESSION).subscriptions.clear()
     # Wipe the engine cache so the reload cannot read Alice back from WAHA.
@@ -292,7 +293,7 @@ async def test_last_seen_restored_after_restart(
     assert hass.states.get(ALICE_PRESENCE).state == STATE_UNKNOWN
     assert (
         hass.states.get(ALICE_SEEN).state
-        == datetime.fromtimestamp(1_800_000_000, tz=UTC).isoformat()
+        == datetime.fromtimestamp(1_700_000_000, tz=UTC).isoformat()
     )
 
 
@@ -397,12 +398,13 @@ async def test_one_event_one_context(
 ) -> None:
     """The state changes one WAHA event causes share a context; the next gets its own."""
     contacts = (ALICE_PRESENCE, ALICE_ONLINE, ALICE_SEEN, ALICE_ACTIVITY)
+    ts = minute_ago_ms() - 60_000
     await post_event(
         ha_client,
         waha,
         "presence.update",
         presence_payload(ALICE, "online"),
-        timestamp=1_800_000_000_000,
+        timestamp=ts,
     )
     await hass.async_block_till_done()
     first = {hass.states.get(entity_id).context.id for entity_id in contacts}
@@ -411,8 +413,8 @@ async def test_one_event_one_context(
         ha_client,
         waha,
         "presence.update",
-        presence_payload(ALICE, "offline", last_seen=1_800_000_100),
-        timestamp=1_800_000_100_000,
+        presence_payload(ALICE, "offline", last_seen=1_700_000_100),
+        timestamp=ts + 100_000,
     )
     await hass.async_block_till_done()
     second = {hass.states.get(entity_id).context.id for entity_id in contacts}
@@ -427,7 +429,7 @@ async def test_events_wait_for_their_lid_lookup(
 ) -> None:
     """Events for a LID that is being looked up apply once WAHA answers."""
     waha.delay_next("GET", f"/api/{SESSION}/lids/{ALICE_LID}", 0.3)
-    ts = 1_900_000_000_000
+    ts = minute_ago_ms()
     await post_event(
         ha_client,
         waha,
@@ -439,7 +441,7 @@ async def test_events_wait_for_their_lid_lookup(
         ha_client,
         waha,
         "presence.update",
-        presence_payload(ALICE_LID, "offline", last_seen=1_900_000_001),
+        presence_payload(ALICE_LID, "offline", last_seen=1_700_000_001),
         timestamp=ts + 1000,
     )
     await wait_for(hass, lambda: hass.states.get(ALICE_PRESENCE).state == "offline")
@@ -469,3 +471,39 @@ async def test_fade_of_a_removed_chat_does_not_reach_it_when_re_added(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
     await hass.async_block_till_done()
     assert hass.states.get(ALICE_ACTIVITY).attributes.get("event_type") == before
+
+
+@pytest.mark.parametrize(
+    ("restored", "expected"),
+    [
+        ("9999-12-31T23:59:59+00:00", STATE_UNKNOWN),
+        ("2023-11-14T22:13:00+00:00", "2023-11-14T22:13:00+00:00"),
+    ],
+)
+async def test_last_seen_from_the_future_not_restored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    config_entry: MockConfigEntry,
+    restored: str,
+    expected: str,
+) -> None:
+    """A last seen from before the upgrade that lies in the future is not restored."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(ALICE_SEEN, restored),
+                {
+                    "native_value": {
+                        "__type": str(datetime),
+                        "isoformat": restored,
+                    },
+                    "native_unit_of_measurement": None,
+                },
+            )
+        ],
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ALICE_SEEN).state == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import datetime
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
@@ -25,7 +26,9 @@ from simulator import WahaSimulator
 from .const import ALICE, BOB_LID, CAROL, FAMILY
 from .helpers import post_event, presence_payload
 
-TS = 1_800_000_000_000
+NOW = "2026-11-24T12:00:00+00:00"
+# The events happen at the frozen now: fresh, as live events are.
+TS = int(datetime.fromisoformat(NOW).timestamp() * 1000)
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ async def test_entities(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Every entity of the platform, after a fixed stream of events."""
-    freezer.move_to("2026-11-24T12:00:00+00:00")
+    freezer.move_to(NOW)
     await _drive(hass, waha, ha_client)
     await snapshot_platform(hass, entity_registry, snapshot, ready.entry_id)
 

@@ -188,6 +188,33 @@ def test_action_translations_and_icons() -> None:
         assert name in ICONS["services"]
 
 
+# The rules: no Home Assistant at run time, so plain pytest tests them.
+HA_FREE = {
+    "const.py",
+    "models.py",
+    "api.py",
+    "exceptions.py",
+    "engines.py",
+    "session_config.py",
+    "presence.py",
+    "freshness.py",
+}
+
+
+def test_rules_import_nothing_from_home_assistant() -> None:
+    """The rule modules import neither Home Assistant nor a module of ours that does."""
+    for name in HA_FREE:
+        for node in ast.walk(ast.parse(SOURCES[name])):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                assert f"{node.module}.py" in HA_FREE, (name, node.module)
+            elif isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("homeassistant"), name
+            elif isinstance(node, ast.Import):
+                assert not any(
+                    alias.name.startswith("homeassistant") for alias in node.names
+                ), name
+
+
 def test_no_strings_json() -> None:
     """Custom integrations ship translations/en.json, not strings.json."""
     assert not (PACKAGE / "strings.json").exists()

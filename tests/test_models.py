@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from custom_components.waha_presence import models
 from custom_components.waha_presence.models import (
+    MAX_ID_LENGTH,
     PresenceStatus,
     SessionStatus,
     WahaParseError,
+    WahaPayloadError,
     normalize_chat_id,
     parse_chat_presences,
     parse_event,
@@ -157,3 +160,85 @@ def test_parse_version_refuses(given: object) -> None:
     """Anything but `year.month[.patch]` is a parse error."""
     with pytest.raises(WahaParseError):
         parse_version(given)
+
+
+LONG = "1" * 1_000_000
+
+
+def _envelope(**fields: object) -> dict[str, object]:
+    return {
+        "id": "evt_1",
+        "timestamp": 1,
+        "event": "presence.update",
+        "session": "default",
+        "payload": {"id": "31612345678@c.us", "presences": []},
+    } | fields
+
+
+@pytest.mark.parametrize("field", ["id", "event", "session"])
+def test_long_envelope_fields_rejected(field: str) -> None:
+    """Envelope ids and names longer than any of WAHA's are parse errors, not kept."""
+    parse_event(_envelope(**{field: "e" * MAX_ID_LENGTH}))
+    with pytest.raises(WahaParseError) as err:
+        parse_event(_envelope(**{field: LONG}))
+    assert not isinstance(err.value, WahaPayloadError)
+    assert len(str(err.value)) < 200
+
+
+def test_long_chat_id_never_reaches_the_cache() -> None:
+    """A long id is refused before any regex work, and the id cache never holds it."""
+    before = models._normalize.cache_info()
+    for value in (LONG + "@c.us", LONG, " " + LONG):
+        with pytest.raises(WahaParseError) as err:
+            normalize_chat_id(value)
+        assert len(str(err.value)) < 200
+    assert models._normalize.cache_info() == before
+    payload = {"id": LONG + "@c.us", "presences": []}
+    with pytest.raises(WahaPayloadError):
+        parse_event(_envelope(payload=payload))
+    payload = {
+        "id": "31612345678@c.us",
+        "presences": [{"participant": LONG + "@c.us", "lastKnownPresence": "online"}],
+    }
+    with pytest.raises(WahaPayloadError):
+        parse_event(_envelope(payload=payload))
+    assert models._normalize.cache_info() == before
+
+
+def test_long_status_rejected() -> None:
+    """A status longer than any of WAHA's is refused, in events and session reads."""
+    status = "S" * 900_000
+    payload = {"name": "default", "status": status}
+    with pytest.raises(WahaPayloadError) as err:
+        parse_event(_envelope(event="session.status", payload=payload))
+    assert len(str(err.value)) < 200
+    with pytest.raises(WahaParseError):
+        parse_session({"name": "default", "status": status, "config": {}})
+
+
+def test_long_optional_values_dropped() -> None:
+    """Optional strings that are too long are left out; unknown presences are cut."""
+    me = parse_me({"id": "1@c.us", "pushName": LONG, "lid": LONG})
+    assert me.push_name is None
+    assert me.lid is None
+    session = parse_session(
+        {"name": "s", "status": "WORKING", "engine": {"engine": LONG}}
+    )
+    assert session.engine is None
+    assert parse_event(_envelope(engine=LONG)).engine is None
+    presences = parse_chat_presences(
+        {
+            "id": "1@c.us",
+            "presences": [{"participant": "1@c.us", "lastKnownPresence": LONG}],
+        }
+    ).presences
+    assert presences[0].presence is None
+    assert presences[0].raw_presence is not None
+    assert len(presences[0].raw_presence) <= 64
+
+
+def test_last_seen_error_is_bounded() -> None:
+    """A lastSeen no datetime can hold is named in a short error."""
+    with pytest.raises(WahaParseError) as err:
+        parse_last_seen(10**4000)
+    assert len(str(err.value)) < 200

@@ -196,6 +196,7 @@ async def test_chat_by_device(
         ({"presence": "typing", "chat": "123"}, "invalid_chat", {"chat": "123"}),
         ({"presence": "typing", "chat": "x@example.com"}, "invalid_chat", {"chat": "x@example.com"}),
         ({"presence": "typing", "chat": "x y@lid"}, "invalid_chat", {"chat": "x y@lid"}),
+        ({"presence": "typing", "chat": "9" * 10**6}, "invalid_chat", {"chat": "9" * 40 + "… (1000000 characters)"}),
         ({"presence": "typing", "entity_id": "sensor.nope"}, "entity_not_found", {"entity_id": "sensor.nope"}),
     ],
 )  # fmt: skip

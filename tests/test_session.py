@@ -431,7 +431,7 @@ async def test_whatsapp_out_of_reach_writes_account_entities_once(
     # Learn the account's presence that setup's subscribes changed (auto-online).
     await _watchdog(hass)
     notified: list[None] = []
-    coordinator.async_add_session_listener(lambda: notified.append(None))
+    coordinator.listeners.async_add_session_listener(lambda: notified.append(None))
     writes = record_writes(hass, SESSION_STATUS, ACCOUNT_PRESENCE)
     waha.deliveries.clear()
     waha.lose_whatsapp(SESSION, every=0.05, attempts=10)

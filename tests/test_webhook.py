@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+import gzip
 import json
 import logging
 
@@ -12,12 +14,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.waha_presence.webhook import Signer
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from simulator import WahaSimulator
 
 from .const import ALICE, HMAC_KEY, SESSION, WEBHOOK_ID
-from .helpers import post_event, presence_payload, wait_for
+from .helpers import minute_ago_ms, post_event, presence_payload, wait_for
 
 PRESENCE = "sensor.alice_presence"
+SEEN = "sensor.alice_last_seen"
+ACTIVITY = "event.alice_activity"
 STATUS = "sensor.home_session_status"
 URL = f"/api/webhook/{WEBHOOK_ID}"
 
@@ -229,7 +234,7 @@ async def test_late_status_event_ignored(
     ready: MockConfigEntry,
 ) -> None:
     """A retried STARTING older than the WORKING we applied changes nothing."""
-    ts = 1_900_000_000_000
+    ts = minute_ago_ms()
     working = {"name": SESSION, "status": "WORKING", "statuses": []}
     starting = {"name": SESSION, "status": "STARTING", "statuses": []}
     assert (
@@ -315,3 +320,194 @@ async def test_timestamp_out_of_range_is_400(
     await hass.async_block_till_done()
     assert hass.states.get(PRESENCE).state == "unknown"
     assert "Traceback" not in caplog.text
+
+
+async def test_compressed_body_is_415(
+    hass: HomeAssistant,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """WAHA never compresses: an encoded body is refused unread, however it inflates."""
+    body = gzip.compress(b"{" + b" " * 20 * 2**20 + b"}")
+    response = await ha_client.post(
+        URL,
+        data=body,
+        headers={
+            "Content-Encoding": "gzip",
+            "Content-Type": "application/json",
+            "X-Webhook-Hmac": Signer(HMAC_KEY).sign(body),
+        },
+    )
+    assert response.status == 415
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "Traceback" not in caplog.text
+
+
+async def test_identity_encoding_is_read(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """`Content-Encoding: identity` is no encoding: the event applies."""
+    envelope = waha.build_envelope(
+        SESSION, "presence.update", presence_payload(ALICE, "typing")
+    )
+    body = json.dumps(envelope).encode()
+    response = await ha_client.post(
+        URL,
+        data=body,
+        headers={
+            "Content-Encoding": "Identity",
+            "X-Webhook-Hmac": Signer(HMAC_KEY).sign(body),
+        },
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "typing"
+
+
+def _longest_log_line(caplog: pytest.LogCaptureFixture) -> int:
+    """Return the longest line ours, Home Assistant's or aiohttp's loggers wrote."""
+    return max(
+        (
+            len(r.getMessage())
+            for r in caplog.records
+            if r.name.startswith(("custom_components", "homeassistant", "aiohttp"))
+        ),
+        default=0,
+    )
+
+
+async def test_huge_event_id_is_400_and_not_kept(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An event id of about 1 MB is no WAHA id: refused, neither kept nor logged."""
+    caplog.set_level(logging.DEBUG)
+    huge = "evt_" + "x" * 1_000_000
+    payload = presence_payload(ALICE, "typing")
+    status = await post_event(
+        ha_client, waha, "presence.update", payload, event_id=huge
+    )
+    assert status == 400
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert huge not in ready.runtime_data.coordinator.tracker._seen
+    assert _longest_log_line(caplog) < 1000
+    assert "Traceback" not in caplog.text
+
+
+async def test_huge_status_is_dropped_and_not_logged(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 900 KB session status changes nothing and reaches no log line whole."""
+    caplog.set_level(logging.DEBUG)
+    payload = {"name": SESSION, "status": "S" * 900_000, "statuses": []}
+    # A malformed payload WAHA signed is taken and dropped: a retry would not fix it.
+    assert await post_event(ha_client, waha, "session.status", payload) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "working"
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert _longest_log_line(caplog) < 1000
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        lambda now: 253_402_300_799_999,
+        lambda now: now - 6 * 3_600_000,
+        lambda now: 1_000,
+    ],
+    ids=["year-9999", "six-hours-ago", "1970"],
+)
+async def test_event_outside_the_window_is_refused(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    when: Callable[[int], int],
+) -> None:
+    """An event dated far ahead, or older than WAHA retries, gets a 422 and no say."""
+    timestamp = when(int(dt_util.utcnow().timestamp() * 1000))
+    typing = presence_payload(ALICE, "typing")
+    qr = {"name": SESSION, "status": "SCAN_QR_CODE", "statuses": []}
+    for event, payload in (("presence.update", typing), ("session.status", qr)):
+        status = await post_event(ha_client, waha, event, payload, timestamp=timestamp)
+        assert status == 422
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "unknown"
+    assert hass.states.get(SEEN).state == "unknown"
+    assert hass.states.get(STATUS).state == "working"
+    # Current events still count: nothing was poisoned.
+    online = presence_payload(ALICE, "online")
+    assert await post_event(ha_client, waha, "presence.update", online) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "online"
+    seen = dt_util.parse_datetime(hass.states.get(SEEN).state)
+    assert seen is not None
+    assert abs(seen - dt_util.utcnow()) < timedelta(minutes=2)
+    assert await post_event(ha_client, waha, "session.status", qr) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "scan_qr_code"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "Traceback" not in caplog.text
+
+
+async def test_last_seen_from_the_future_ignored(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """A current event whose lastSeen lies in the future sets presence, not last seen."""
+    payload = presence_payload(ALICE, "offline", last_seen=253_402_300_799)
+    assert await post_event(ha_client, waha, "presence.update", payload) == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "offline"
+    assert hass.states.get(SEEN).state == "unknown"
+
+
+async def test_retry_with_new_request_id_applies_once(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_client: TestClient,
+    ready: MockConfigEntry,
+) -> None:
+    """WAHA's retries carry a new request id each: the envelope id de-duplicates."""
+    fired: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: e.data["entity_id"] == ACTIVITY and fired.append("x"),
+    )
+    envelope = waha.build_envelope(
+        SESSION, "presence.update", presence_payload(ALICE, "typing")
+    )
+    body = json.dumps(envelope).encode()
+    for request_id in ("4N5PXQ24KPIOB12OG9", "4N5PXQ24KPIOB12OGA"):
+        response = await ha_client.post(
+            URL,
+            data=body,
+            headers={
+                "X-Webhook-Hmac": Signer(HMAC_KEY).sign(body),
+                "X-Webhook-Request-Id": request_id,
+                "X-Webhook-Timestamp": str(envelope["timestamp"]),
+            },
+        )
+        assert response.status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "typing"
+    assert len(fired) == 1

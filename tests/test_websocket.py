@@ -131,7 +131,9 @@ async def test_reconnect_writes_account_entities_once(
     await waha.stop()
     await wait_for(hass, lambda: not runtime.coordinator.available)
     writes: list[None] = []
-    runtime.coordinator.async_add_session_listener(lambda: writes.append(None))
+    runtime.coordinator.listeners.async_add_session_listener(
+        lambda: writes.append(None)
+    )
     await waha.start(port=port)
     await wait_for(hass, lambda: runtime.coordinator.available, limit=10)
     # Available and written in the same step, once the session was read.
@@ -293,4 +295,41 @@ async def test_malformed_frames_ignored(
     await wait_for(
         hass, lambda: hass.states.get("sensor.alice_presence").state == "recording"
     )
+    assert "Traceback" not in caplog.text
+
+
+async def test_stale_and_future_events_dropped(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Over the WebSocket too, events outside the window change nothing."""
+    runtime = init_integration.runtime_data
+    await wait_for(hass, runtime.websocket.connected.is_set)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
+    await wait_for(hass, lambda: runtime.coordinator.available)
+    fired: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: (
+            e.data["entity_id"] == "event.alice_activity"
+            and fired.append(e.data["new_state"].attributes.get("event_type"))
+        ),
+    )
+    now = int(dt_util.utcnow().timestamp() * 1000)
+    for presence, timestamp in (
+        ("typing", now - 6 * 3_600_000),
+        ("recording", 253_402_300_799_999),
+        ("online", now),
+    ):
+        payload = {
+            "id": ALICE,
+            "presences": [{"participant": ALICE, "lastKnownPresence": presence}],
+        }
+        await waha.emit(SESSION, "presence.update", payload, timestamp=timestamp)
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.alice_presence").state == "online"
+    )
+    assert fired == ["online"]
     assert "Traceback" not in caplog.text

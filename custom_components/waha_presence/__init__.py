@@ -42,6 +42,7 @@ from .exceptions import (
     WahaNotFoundError,
     WahaVersionError,
 )
+from .ordering_store import store_for
 from .repairs import async_delete_setup_issues
 from .services import async_setup_services
 from .session_config import build_webhook, without_our_webhook
@@ -84,6 +85,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool
     )
     # Also when setup fails below: its repairs must not outlive the attempt.
     entry.async_on_unload(coordinator.async_shutdown)
+    # Before any event is accepted: a replay must meet the ordering already reached.
+    await coordinator.ordering.async_restore()
+    # Registered before the transports, so it runs once they stopped: no event after it.
+    entry.async_on_unload(coordinator.ordering.async_flush)
     hook, websocket = _delivery(hass, entry, coordinator, session)
     try:
         await coordinator.async_initialize()
@@ -201,13 +206,14 @@ async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> N
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool:
-    """Unload the platforms; the webhook and timers go with `async_on_unload`."""
+    """Unload the platforms; the rest goes with `async_on_unload`."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
-    """Drop the entry's setup repairs; take our webhook out of WAHA, keep the rest."""
+    """Drop the entry's setup repairs and stored ordering; take our webhook out of WAHA."""
     async_delete_setup_issues(hass, entry.entry_id)
+    await store_for(hass, entry.entry_id).async_remove()
     if entry.data.get(CONF_DELIVERY) != DELIVERY_WEBHOOK:
         return
     client = WahaClient(

@@ -51,7 +51,7 @@ async def async_setup_entry(
                 config_subentry_id=chat.subentry_id,
             )
 
-    coordinator.async_add_chat_adder(add_chat)
+    coordinator.listeners.async_add_chat_adder(add_chat)
 
 
 class WahaBinarySensor(WahaChatEntity, BinarySensorEntity):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 
 from .announcer import PresenceAnnouncer, async_contact_name
 from .api import WahaClient
@@ -30,12 +29,15 @@ from .exceptions import (
     WahaSessionNotReadyError,
 )
 from .fades import FadeTimers
+from .freshness import FreshnessGate, without_future_last_seen
+from .listeners import ChatUpdate, EntityListeners
 from .models import (
     ChatPresences,
     PresenceEvent,
     StatusEvent,
     WahaEvent,
 )
+from .ordering_store import OrderingStore, now_ms
 from .pictures import PictureKeeper
 from .presence import Applied, ChatState, PresenceChange, PresenceTracker
 from .session import SessionMonitor
@@ -62,22 +64,6 @@ class WahaRuntimeData:
 type WahaConfigEntry = ConfigEntry[WahaRuntimeData]
 
 
-@dataclass(frozen=True, slots=True)
-class ChatUpdate:
-    """The changes one WAHA event (or cache read, or fade) made to one chat."""
-
-    changes: tuple[PresenceChange, ...]
-    # One context per event: every state it changes shares it.
-    context: Context
-
-
-# Chats whose entities are created in one turn of the event loop.
-ADD_BATCH = 5
-
-type ChatListener = Callable[[ChatUpdate | None], None]
-type ChatAdder = Callable[[ChatState], None]
-
-
 class WahaCoordinator:
     """Connects one WAHA session to the tracker, the monitor and the entities."""
 
@@ -100,6 +86,7 @@ class WahaCoordinator:
         self.resubscribe_interval = resubscribe_interval
         self.account_device_id = ""
         self.tracker = PresenceTracker()
+        self.listeners = EntityListeners(hass, entry, self.tracker.chats)
         self.monitor = SessionMonitor(
             hass,
             entry,
@@ -107,7 +94,7 @@ class WahaCoordinator:
             session_name,
             webhook_id=entry.data[CONF_WEBHOOK_ID],
             webhook=webhook,
-            on_change=self._session_changed,
+            on_change=self.listeners.session_changed,
             on_available=self._available_again,
         )
         self.subscriptions = SubscriptionKeeper(
@@ -124,7 +111,7 @@ class WahaCoordinator:
             account_id,
             self.tracker,
             lambda participant: async_contact_name(client, session_name, participant),
-            on_named=self._refresh_chat,
+            on_named=self.listeners.refresh,
         )
         self.pictures = PictureKeeper(
             hass,
@@ -134,9 +121,8 @@ class WahaCoordinator:
             self.tracker.chats,
             enabled=entry.options.get(CONF_SHOW_PICTURES, DEFAULT_SHOW_PICTURES),
         )
-        self._chat_listeners: dict[str, list[ChatListener]] = {}
-        self._session_listeners: list[CALLBACK_TYPE] = []
-        self._chat_adders: list[ChatAdder] = []
+        self.ordering = OrderingStore(hass, entry.entry_id, self.tracker, self.monitor)
+        self._gate = FreshnessGate()
         self.fades = FadeTimers(hass.loop, self._fade)
 
     # What entities read ------------------------------------------------------------
@@ -206,67 +192,11 @@ class WahaCoordinator:
         """Record whether the event stream (WebSocket) is connected."""
         self.monitor.set_events_flowing(flowing)
 
-    # Listeners -----------------------------------------------------------------------
-
-    @callback
-    def async_add_chat_listener(
-        self, chat_id: str, listener: ChatListener
-    ) -> CALLBACK_TYPE:
-        """Call `listener` when the chat's presence or availability changes."""
-        listeners = self._chat_listeners.setdefault(chat_id, [])
-        listeners.append(listener)
-        return lambda: listeners.remove(listener)
-
-    @callback
-    def async_add_session_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` when the session's status or presence changes."""
-        self._session_listeners.append(listener)
-        return lambda: self._session_listeners.remove(listener)
-
-    @callback
-    def async_add_chat_adder(self, adder: ChatAdder) -> None:
-        """Register a platform callback that creates a chat's entities."""
-        self._chat_adders.append(adder)
-        self.entry.async_create_task(
-            self.hass,
-            self._async_add_in_batches(adder, list(self.chats.values())),
-            f"{DOMAIN} add entities",
-        )
-
-    async def _async_add_in_batches(
-        self, adder: ChatAdder, chats: list[ChatState]
-    ) -> None:
-        """Add chats' entities a few at a time: Home Assistant keeps answering."""
-        # Each add becomes a task, and tasks made together run in one turn of the
-        # loop: a thousand chats at once would stall it for seconds.
-        for start in range(0, len(chats), ADD_BATCH):
-            if start:
-                await asyncio.sleep(0)
-            for chat in chats[start : start + ADD_BATCH]:
-                if self.chats.get(chat.chat_id) is chat:
-                    adder(chat)
-
     @callback
     def _available_again(self) -> None:
         """Catch up once the session works again: subscriptions, then pictures."""
         self.async_schedule_sync(read_state=True)
         self.pictures.async_retry_failed()
-
-    @callback
-    def _session_changed(self, availability_flipped: bool) -> None:
-        """Write the account's entities, and every chat's when availability flipped."""
-        for listener in list(self._session_listeners):
-            listener()
-        if availability_flipped:
-            for listeners in list(self._chat_listeners.values()):
-                for chat_listener in list(listeners):
-                    chat_listener(None)
-
-    @callback
-    def _refresh_chat(self, chat_id: str) -> None:
-        """Rewrite a chat's entities: something they show (a name) became known."""
-        for listener in list(self._chat_listeners.get(chat_id, ())):
-            listener(None)
 
     # Tracked chats -------------------------------------------------------------------
 
@@ -282,7 +212,7 @@ class WahaCoordinator:
             self.subscriptions.async_forget(self.chats[chat_id])
             self.tracker.untrack(chat_id)
             self.announcer.forget(chat_id)
-            self._chat_listeners.pop(chat_id, None)
+            self.listeners.removed(chat_id)
             # A fade still pending would reach the chat's next entities if re-added.
             self.fades.cancel(chat_id)
         added = [
@@ -294,9 +224,7 @@ class WahaCoordinator:
             for chat_id, subentry in wanted.items()
             if chat_id not in self.chats
         ]
-        for chat in added:
-            for adder in self._chat_adders:
-                adder(chat)
+        self.listeners.added(added)
         return added
 
     @callback
@@ -316,22 +244,29 @@ class WahaCoordinator:
     # Events --------------------------------------------------------------------------
 
     @callback
-    def async_handle_event(self, event: WahaEvent) -> None:
-        """Apply one parsed event from the webhook or the WebSocket."""
+    def async_handle_event(self, event: WahaEvent) -> bool:
+        """Apply one parsed event from either transport; False when its date is refused."""
         if event.session != self.session_name:
             LOGGER.debug("Ignoring event for session %s", event.session)
-            return
+            return True
+        if not self._gate.admit(event, now_ms()):
+            return False
         if self.tracker.is_duplicate(event.id):
-            return
+            return True
         match event:
             case PresenceEvent():
-                self._apply(event.chat, event.timestamp)
+                self._apply(event.chat, event.timestamp, event.id)
             case StatusEvent():
                 self.monitor.handle_status_event(event)
+        self.ordering.async_schedule_save()
+        return True
 
     @callback
-    def _apply(self, report: ChatPresences, timestamp: int | None) -> None:
-        applied = self.tracker.apply(report, timestamp)
+    def _apply(
+        self, report: ChatPresences, timestamp: int | None, event_id: str = ""
+    ) -> None:
+        report = without_future_last_seen(report, now_ms())
+        applied = self.tracker.apply(report, timestamp, event_id)
         if applied.lookup is not None:
             self.entry.async_create_background_task(
                 self.hass,
@@ -353,8 +288,7 @@ class WahaCoordinator:
         update = ChatUpdate(changes, Context())
         if (chat := self.chats.get(chat_id)) is not None:
             self.announcer.announce(chat, changes, update.context)
-        for listener in list(self._chat_listeners.get(chat_id, ())):
-            listener(update)
+        self.listeners.send(chat_id, update)
 
     async def _async_look_up_lid(self, lid: str) -> None:
         """Ask WAHA whose LID this is, then apply what was held for it."""

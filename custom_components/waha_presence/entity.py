@@ -7,7 +7,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .coordinator import ChatUpdate, WahaCoordinator
+from .coordinator import WahaCoordinator
+from .listeners import ChatUpdate
 from .presence import ChatState, PresenceChange
 
 
@@ -80,7 +81,9 @@ class WahaEntity(Entity):
         # Home Assistant writes this state right after this method returns.
         self._shown = self._showing()
         self.async_on_remove(
-            self.coordinator.async_add_session_listener(self._async_session_changed)
+            self.coordinator.listeners.async_add_session_listener(
+                self._async_session_changed
+            )
         )
 
     def _showing(self) -> tuple[object, ...]:
@@ -125,7 +128,7 @@ class WahaChatEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Follow this chat's presence, and nothing else."""
         self.async_on_remove(
-            self.coordinator.async_add_chat_listener(
+            self.coordinator.listeners.async_add_chat_listener(
                 self.chat.chat_id, self._async_handle_change
             )
         )

@@ -6,8 +6,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ChatUpdate, WahaConfigEntry
+from .coordinator import WahaConfigEntry
 from .entity import WahaChatEntity
+from .listeners import ChatUpdate
 from .models import PresenceStatus
 from .presence import ChatState
 
@@ -45,7 +46,7 @@ async def async_setup_entry(
             config_subentry_id=chat.subentry_id,
         )
 
-    coordinator.async_add_chat_adder(add_chat)
+    coordinator.listeners.async_add_chat_adder(add_chat)
 
 
 class WahaActivityEvent(WahaChatEntity, EventEntity):

@@ -48,6 +48,18 @@ CHAT_STATES: frozenset[PresenceStatus] = frozenset(
 
 # The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z).
 MAX_TIMESTAMP_MS = 253_402_300_799_999
+# WAHA's ids, names and statuses are short; longer text is no WAHA value.
+MAX_ID_LENGTH = 400
+MAX_STATUS_LENGTH = 64
+EXCERPT_LENGTH = 40
+
+
+def clip(text: str) -> str:
+    """Return text fit for a log line or an error: its start, and its length if cut."""
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    return f"{text[:EXCERPT_LENGTH]}… ({len(text)} characters)"
+
 
 _PRESENCES: dict[str, PresenceStatus] = {p.value: p for p in PresenceStatus}
 ACCOUNT_PRESENCES: frozenset[PresenceStatus] = frozenset(
@@ -165,11 +177,22 @@ class StatusEvent(WahaEvent):
     status: SessionStatusPayload
 
 
-def _require_str(data: dict[str, Any], key: str) -> str:
+def _require_str(
+    data: dict[str, Any], key: str, max_length: int = MAX_ID_LENGTH
+) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise WahaParseError(f"'{key}' must be a non-empty string")
+    if len(value) > max_length:
+        raise WahaParseError(f"'{key}' is longer than {max_length} characters")
     return value
+
+
+def _short_str(value: object, max_length: int = MAX_STATUS_LENGTH) -> str | None:
+    """Return an optional string, or None when it is missing, empty or too long."""
+    if isinstance(value, str) and 0 < len(value) <= max_length:
+        return value
+    return None
 
 
 def _require_dict(value: object, what: str) -> dict[str, Any]:
@@ -183,12 +206,10 @@ def parse_me(value: object) -> MeInfo | None:
     if value is None:
         return None
     data = _require_dict(value, "me")
-    lid = data.get("lid")
-    push_name = data.get("pushName")
     return MeInfo(
         id=_require_str(data, "id"),
-        push_name=push_name if isinstance(push_name, str) else None,
-        lid=lid if isinstance(lid, str) and lid else None,
+        push_name=_short_str(data.get("pushName"), MAX_ID_LENGTH),
+        lid=_short_str(data.get("lid"), MAX_ID_LENGTH),
     )
 
 
@@ -202,12 +223,11 @@ def parse_account_presence(value: object) -> PresenceStatus | None:
 def parse_session(value: object) -> SessionInfo:
     """Parse a `SessionInfo` or `SessionDetailedInfo` object."""
     data = _require_dict(value, "session")
-    raw_status = _require_str(data, "status")
+    raw_status = _require_str(data, "status", MAX_STATUS_LENGTH)
     config = data.get("config")
     if config is None:
         config = {}
     engine = data.get("engine")
-    engine_name = engine.get("engine") if isinstance(engine, dict) else None
     return SessionInfo(
         name=_require_str(data, "name"),
         status=SessionStatus.parse(raw_status),
@@ -215,7 +235,7 @@ def parse_session(value: object) -> SessionInfo:
         config=_require_dict(config, "config"),
         me=parse_me(data.get("me")),
         presence=parse_account_presence(data.get("presence")),
-        engine=engine_name if isinstance(engine_name, str) else None,
+        engine=_short_str(engine.get("engine")) if isinstance(engine, dict) else None,
     )
 
 
@@ -227,7 +247,9 @@ def parse_last_seen(value: object) -> datetime | None:
         return datetime.fromtimestamp(value, tz=UTC)
     except (ValueError, OverflowError, OSError) as err:
         # Milliseconds where seconds belong, or garbage: not a time we can show.
-        raise WahaParseError(f"'lastSeen' {value!r} is not a Unix time") from err
+        raise WahaParseError(
+            f"'lastSeen' {clip(repr(value))} is not a Unix time"
+        ) from err
 
 
 def parse_chat_presences(value: object) -> ChatPresences:
@@ -247,7 +269,8 @@ def parse_chat_presences(value: object) -> ChatPresences:
                 participant=normalize_chat_id(_require_str(entry, "participant")),
                 presence=_PRESENCES.get(raw) if isinstance(raw, str) else None,
                 last_seen=parse_last_seen(entry.get("lastSeen")),
-                raw_presence=raw if isinstance(raw, str) else None,
+                # Only logged, so its start is enough.
+                raw_presence=raw[:MAX_STATUS_LENGTH] if isinstance(raw, str) else None,
             )
         )
     return ChatPresences(
@@ -259,7 +282,7 @@ def parse_chat_presences(value: object) -> ChatPresences:
 def parse_session_status(value: object) -> SessionStatusPayload:
     """Parse a `session.status` payload."""
     data = _require_dict(value, "session.status payload")
-    raw_status = _require_str(data, "status")
+    raw_status = _require_str(data, "status", MAX_STATUS_LENGTH)
     return SessionStatusPayload(
         name=_require_str(data, "name"),
         status=SessionStatus.parse(raw_status),
@@ -274,7 +297,7 @@ def parse_event(value: object) -> WahaEvent:
     if isinstance(timestamp, bool) or not isinstance(timestamp, int):
         raise WahaParseError("'timestamp' must be an integer (ms)")
     if not 0 <= timestamp <= MAX_TIMESTAMP_MS:
-        raise WahaParseError(f"'timestamp' {timestamp} is not a time in ms")
+        raise WahaParseError(f"'timestamp' {clip(str(timestamp))} is not a time in ms")
     engine = data.get("engine")
     payload = _require_dict(data.get("payload"), "payload")
     envelope: dict[str, Any] = {
@@ -282,7 +305,7 @@ def parse_event(value: object) -> WahaEvent:
         "timestamp": timestamp,
         "event": _require_str(data, "event"),
         "session": _require_str(data, "session"),
-        "engine": engine if isinstance(engine, str) else None,
+        "engine": _short_str(engine),
     }
     try:
         if envelope["event"] == EVENT_PRESENCE_UPDATE:
@@ -315,24 +338,31 @@ _USERS = {
 }
 
 
-@lru_cache(maxsize=4096)  # every event carries ids seen many times before
 def normalize_chat_id(value: str) -> str:
     """Return WAHA's public form (`…@c.us`, `…@g.us`, `…@lid`) of a number or id."""
+    # Checked before the cache: it must neither keep nor scan long text.
+    if len(value) > MAX_ID_LENGTH:
+        raise WahaParseError(f"'{clip(value)}' is not a phone number or chat id")
+    return _normalize(value)
+
+
+@lru_cache(maxsize=4096)  # every event carries ids seen many times before
+def _normalize(value: str) -> str:
     # Accepts `+31 6-1234 5678`, `…@s.whatsapp.net` and device suffixes (`1:4@lid`).
     text = value.strip()
     if "@" not in text:
         if not _PHONE_RE.match(text):
-            raise WahaParseError(f"'{value}' is not a phone number or chat id")
+            raise WahaParseError(f"'{clip(value)}' is not a phone number or chat id")
         digits = re.sub(r"\D", "", text)
         if not 5 <= len(digits) <= 15:
-            raise WahaParseError(f"'{value}' is not a phone number or chat id")
+            raise WahaParseError(f"'{clip(value)}' is not a phone number or chat id")
         return f"{digits}@c.us"
     user, _, server = text.rpartition("@")
     user = user.split(":", 1)[0]
     if server == "s.whatsapp.net":
         server = "c.us"
     if (pattern := _USERS.get(server)) is None or not pattern.fullmatch(user):
-        raise WahaParseError(f"'{value}' is not a phone number or chat id")
+        raise WahaParseError(f"'{clip(value)}' is not a phone number or chat id")
     return f"{user}@{server}"
 
 

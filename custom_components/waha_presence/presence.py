@@ -13,6 +13,9 @@ from .models import ChatPresences, PresenceStatus, is_group, is_lid
 SEEN_EVENT_IDS = 4096
 LID_HELD_EVENTS = 32
 
+# What a tracked chat's participants reached: participant -> (timestamp, event id).
+type Stamps = dict[str, tuple[int, str]]
+
 
 @dataclass(slots=True)
 class ParticipantState:
@@ -20,8 +23,12 @@ class ParticipantState:
 
     presence: PresenceStatus | None = None
     last_seen: datetime | None = None
-    # Envelope time (ms) of the last event applied; 0 while only cache reads were.
+    # Envelope time (ms) and id of the last event applied, restored after a restart;
+    # 0 while only cache reads were.
     timestamp: int = 0
+    event_id: str = ""
+    # True once an event set the presence in this run: cache reads then stand back.
+    live: bool = False
 
 
 @dataclass(slots=True)
@@ -109,15 +116,22 @@ class PresenceTracker:
         self._seen: OrderedDict[str, None] = OrderedDict()
         # LIDs that are no tracked contact, and reports held while one is looked up.
         self._lids_unknown: set[str] = set()
-        self._held: dict[str, deque[tuple[ChatPresences, int]]] = {}
+        self._held: dict[str, deque[tuple[ChatPresences, int, str]]] = {}
         # WAHA's names of untracked people seen in tracked groups.
         self.contact_names: dict[str, str] = {}
+        # Ordering restored from before a restart, taken when a chat is tracked.
+        self._restored: dict[str, Stamps] = {}
 
     # Tracked chats -------------------------------------------------------------
 
     def track(self, chat_id: str, name: str, subentry_id: str) -> ChatState:
         """Start tracking a chat under its own id."""
         chat = ChatState(chat_id=chat_id, name=name, subentry_id=subentry_id)
+        for participant, (timestamp, event_id) in self._restored.pop(
+            chat_id, {}
+        ).items():
+            state = chat.participants.setdefault(participant, ParticipantState())
+            state.timestamp, state.event_id = timestamp, event_id
         self.chats[chat_id] = chat
         self._aliases[chat_id] = chat_id
         # A LID that was nobody's may be this chat's: ask again when it shows up.
@@ -181,16 +195,21 @@ class PresenceTracker:
             self._seen.popitem(last=False)
         return False
 
-    def apply(self, report: ChatPresences, timestamp: int | None) -> Applied:
+    def apply(
+        self, report: ChatPresences, timestamp: int | None, event_id: str = ""
+    ) -> Applied:
         """Apply an event (`timestamp` in ms) or a cache read (`timestamp` None)."""
         chat_id = self._aliases.get(report.chat_id)
         if chat_id is None:
             if is_lid(report.chat_id) and timestamp is not None:
-                return Applied(lookup=self._hold(report.chat_id, report, timestamp))
+                held = self._hold(report.chat_id, (report, timestamp, event_id))
+                return Applied(lookup=held)
             return Applied()
         if (chat := self.chats.get(chat_id)) is None:
             return Applied()
         changes: list[PresenceChange] = []
+        # A direct chat may list its contact twice in one report: both count.
+        applied: set[str] = set()
         for entry in report.presences:
             if entry.presence is None:
                 LOGGER.debug(
@@ -204,12 +223,19 @@ class PresenceTracker:
             state = chat.participants.setdefault(participant, ParticipantState())
             if timestamp is None:
                 # A cache read must not undo anything an event already told us.
-                if state.timestamp:
+                if state.live:
                     continue
-            elif timestamp < state.timestamp:
+            elif timestamp < state.timestamp or (
+                # The last event applied, sent again after its id left the window.
+                timestamp == state.timestamp
+                and event_id
+                and event_id == state.event_id
+                and participant not in applied
+            ):
                 continue
             else:
-                state.timestamp = timestamp
+                state.timestamp, state.event_id, state.live = timestamp, event_id, True
+                applied.add(participant)
             previous, last_seen = state.presence, state.last_seen
             state.presence = entry.presence
             if entry.last_seen is not None:
@@ -255,16 +281,16 @@ class PresenceTracker:
 
     # LIDs ------------------------------------------------------------------------
 
-    def _hold(self, lid: str, report: ChatPresences, timestamp: int) -> str | None:
+    def _hold(self, lid: str, event: tuple[ChatPresences, int, str]) -> str | None:
         """Keep a report of an unknown LID; return the LID when it needs a lookup."""
         if lid in self._lids_unknown:
             return None
         if (held := self._held.get(lid)) is not None:
             # Kept for when the lookup answers, the newest if there are too many;
             # ordering sorts them out then.
-            held.append((report, timestamp))
+            held.append(event)
             return None
-        self._held[lid] = deque([(report, timestamp)], maxlen=LID_HELD_EVENTS)
+        self._held[lid] = deque([event], maxlen=LID_HELD_EVENTS)
         return lid
 
     def lid_resolved(self, lid: str, phone: str | None) -> list[Applied]:
@@ -273,10 +299,27 @@ class PresenceTracker:
         if phone is None or not self.learn_alias(phone, lid):
             self._lids_unknown.add(lid)
             return []
-        return [self.apply(report, timestamp) for report, timestamp in held]
+        return [self.apply(*event) for event in held]
 
     def lid_failed(self, lid: str, *, retry: bool) -> None:
         """Drop the reports held for a LID; ask again next time only if `retry`."""
         self._held.pop(lid, None)
         if not retry:
             self._lids_unknown.add(lid)
+
+    # Ordering across restarts ---------------------------------------------------
+
+    def snapshot(self) -> dict[str, Stamps]:
+        """Return the ordering every tracked chat's participants reached."""
+        return {
+            chat_id: {
+                participant: (state.timestamp, state.event_id)
+                for participant, state in chat.participants.items()
+                if state.timestamp
+            }
+            for chat_id, chat in self.chats.items()
+        }
+
+    def restore(self, snapshot: dict[str, Stamps]) -> None:
+        """Take the ordering of a snapshot; each chat takes its own when tracked."""
+        self._restored = {chat_id: dict(stamps) for chat_id, stamps in snapshot.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -17,9 +17,11 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .coordinator import WahaConfigEntry, WahaCoordinator
 from .entity import WahaChatEntity, WahaEntity
+from .freshness import MAX_AHEAD_MS
 from .models import CHAT_STATES, PresenceStatus, SessionStatus
 from .presence import ChatState, PresenceChange
 
@@ -130,7 +132,7 @@ async def async_setup_entry(
             ]
         async_add_entities(entities, config_subentry_id=chat.subentry_id)
 
-    coordinator.async_add_chat_adder(add_chat)
+    coordinator.listeners.async_add_chat_adder(add_chat)
 
 
 class WahaSessionSensor(WahaEntity, SensorEntity):
@@ -195,5 +197,7 @@ class WahaLastSeenSensor(WahaChatSensor, RestoreSensor):
             return
         if (data := await self.async_get_last_sensor_data()) is None:
             return
-        if isinstance(data.native_value, datetime):
+        ahead = dt_util.utcnow() + timedelta(milliseconds=MAX_AHEAD_MS)
+        # A time from the future was never seen: don't restore it.
+        if isinstance(data.native_value, datetime) and data.native_value <= ahead:
             self.chat.contact.last_seen = data.native_value

@@ -33,6 +33,7 @@ from .models import (
     ChatPresences,
     PresenceStatus,
     WahaParseError,
+    clip,
     normalize_chat_id,
 )
 
@@ -263,7 +264,7 @@ def _resolve_chat(call: ServiceCall, entry: WahaConfigEntry) -> str | None:
         try:
             return normalize_chat_id(value)
         except WahaParseError as err:
-            raise _invalid("invalid_chat", chat=value) from err
+            raise _invalid("invalid_chat", chat=clip(value)) from err
     if key == ATTR_ENTITY_ID:
         value = _device_of_entity(call.hass, value)
     return _chat_of_device(call.hass, entry, value)

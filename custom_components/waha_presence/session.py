@@ -77,7 +77,8 @@ class SessionMonitor:
         self.epoch = 0
         # The session's engine: WAHA names it only while the session runs.
         self._engine: str | None = None
-        self._status_ts = 0
+        # Envelope time and id of the last status event applied, kept across restarts.
+        self.status_stamp: tuple[int, str] = (0, "")
         self._status_events = 0
         self._core_refused = False
         self._unsub_watchdog: CALLBACK_TYPE | None = None
@@ -302,11 +303,13 @@ class SessionMonitor:
 
     @callback
     def handle_status_event(self, event: StatusEvent) -> None:
-        """Take a `session.status` event, unless a newer one came first."""
-        if event.timestamp < self._status_ts:
+        """Take a `session.status` event, unless a newer one (or itself) came first."""
+        if (event.timestamp, event.id) == self.status_stamp or (
+            event.timestamp < self.status_stamp[0]
+        ):
             LOGGER.debug("Ignoring a late %s status event", event.status.raw_status)
             return
-        self._status_ts = event.timestamp
+        self.status_stamp = (event.timestamp, event.id)
         self._status_events += 1
         if self._set(
             status=(event.status.status, event.status.raw_status), reachable=True

@@ -48,7 +48,7 @@ class WahaWebSocket:
         session: ClientSession,
         url: str,
         *,
-        on_event: Callable[[WahaEvent], None],
+        on_event: Callable[[WahaEvent], object],
         on_connected: Callable[[], Awaitable[None]],
         on_disconnected: CALLBACK_TYPE,
         on_auth_refused: Callable[[], Awaitable[bool]],

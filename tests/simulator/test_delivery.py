@@ -117,7 +117,10 @@ async def test_retries_until_success(sim: WahaSimulator, receiver: Receiver) -> 
     await sim.set_status("hooked", "FAILED")
     deliveries = await sim.wait_deliveries(3)
     assert [(d.attempt, d.status) for d in deliveries] == [(1, 500), (2, 404), (3, 200)]
-    assert len({d.headers["X-Webhook-Request-Id"] for d in deliveries}) == 1
+    # As a real WAHA 2026.2.1: a new request id on every attempt, one event id.
+    assert len({d.headers["X-Webhook-Request-Id"] for d in deliveries}) == 3
+    assert len({r.headers["X-Webhook-Request-Id"] for r in receiver.received}) == 3
+    assert len({d.event_id for d in deliveries}) == 1
     assert len({r.body for r in receiver.received}) == 1
 
 
