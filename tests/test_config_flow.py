@@ -8,6 +8,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.waha_presence import config_flow
 from custom_components.waha_presence.config_flow import _pick_labels
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
@@ -28,6 +29,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.network import NoURLAvailableError
 from simulator import WahaSimulator
 from simulator.const import OLD_VERSION
@@ -728,6 +730,33 @@ async def test_track_chat_entry_not_loaded(
     result = await _start_chat_flow(hass, config_entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+async def test_track_chat_refused_past_the_entity_limit(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past Home Assistant's entities per entry, a new chat is refused, not half made."""
+    enabled = len(
+        [
+            item
+            for item in er.async_entries_for_config_entry(
+                er.async_get(hass), init_integration.entry_id
+            )
+            if not item.disabled
+        ]
+    )
+    # Room for one more contact's four entities: the flow goes on.
+    monkeypatch.setattr(config_flow, "MAX_ENTITIES_PER_ENTRY", enabled + 4)
+    result = await _start_chat_flow(hass, init_integration)
+    assert result["type"] is FlowResultType.FORM
+    monkeypatch.setattr(config_flow, "MAX_ENTITIES_PER_ENTRY", enabled + 3)
+    result = await _start_chat_flow(hass, init_integration)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entity_limit"
+    assert result["description_placeholders"] == {"limit": f"{enabled + 3:,}"}
 
 
 @pytest.mark.parametrize("tracked", [[]])

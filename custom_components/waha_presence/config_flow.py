@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
@@ -85,6 +86,12 @@ DELIVERY_SELECTOR = SelectSelector(
         mode=SelectSelectorMode.LIST,
     )
 )
+
+
+# Home Assistant adds at most this many enabled entities to one config entry
+# (MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY); a tracked contact has up to four.
+MAX_ENTITIES_PER_ENTRY = 10_000
+ENTITIES_PER_CHAT = 4
 
 
 def _client(flow: ConfigFlow | ConfigSubentryFlow, url: str, key: str) -> WahaClient:
@@ -456,6 +463,18 @@ class ChatSubentryFlow(ConfigSubentryFlow):
         entry = self._get_entry()
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
+        enabled = sum(
+            not item.disabled
+            for item in er.async_entries_for_config_entry(
+                er.async_get(self.hass), entry.entry_id
+            )
+        )
+        if enabled + ENTITIES_PER_CHAT > MAX_ENTITIES_PER_ENTRY:
+            # Home Assistant would silently leave the new chat's entities out.
+            return self.async_abort(
+                reason="entity_limit",
+                description_placeholders={"limit": f"{MAX_ENTITIES_PER_ENTRY:,}"},
+            )
         client: WahaClient = entry.runtime_data.client
         coordinator = entry.runtime_data.coordinator
         session = entry.data[CONF_SESSION]
