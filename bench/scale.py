@@ -535,6 +535,14 @@ async def measure_group(sim_url: str, members: int) -> None:
         async with home_assistant() as (hass, ha_url):
             settler = Settler(hass, sim)
             entry = add_entry(hass, sim, ha_url, session, ACCOUNT, [GROUP])
+            # The activity entity starts disabled: enabled, its 1,024 events count.
+            er.async_get(hass).async_get_or_create(
+                "event",
+                DOMAIN,
+                f"{ACCOUNT}_{GROUP}_activity",
+                config_entry=entry,
+                config_subentry_id=next(iter(entry.subentries)),
+            )
             assert await hass.config_entries.async_setup(entry.entry_id)
             await settler.wait(entry, 1)
             sensor = entity_id(hass, "sensor", f"{ACCOUNT}_{GROUP}_active_members")
