@@ -53,6 +53,7 @@ from custom_components.waha_presence.const import (  # noqa: E402
     CONF_WEBHOOK_URL,
     DELIVERY_WEBHOOK,
     DOMAIN,
+    EVENT_PRESENCE_CHANGED,
     SUBENTRY_CHAT,
 )
 import homeassistant  # noqa: E402, F401  # before the harness imports voluptuous
@@ -235,6 +236,7 @@ class KindsChat:
 
     def __init__(self, name: str) -> None:
         """Create the presence, online, last seen and activity entities."""
+        self.name = name
         self.presence = SensorEntity()
         self.presence._attr_device_class = SensorDeviceClass.ENUM  # noqa: SLF001
         self.presence._attr_options = ALL_PRESENCES  # noqa: SLF001
@@ -260,6 +262,20 @@ class KindsChat:
         self.presence.async_write_ha_state()
         self.activity._trigger_event(presence, {"previous": previous})  # noqa: SLF001
         self.activity.async_write_ha_state()
+        # The event the integration fires per change, for the logbook and triggers.
+        self.presence.hass.bus.async_fire(
+            EVENT_PRESENCE_CHANGED,
+            {
+                "device_id": self.name,
+                "chat_id": self.name,
+                "participant": self.name,
+                "name": self.name,
+                "presence": presence,
+                "previous": previous,
+                "activity": presence,
+            },
+            context=self.presence._context,  # noqa: SLF001
+        )
         active = presence != "offline"
         if active != self.online.is_on:
             self.online._attr_is_on = active  # noqa: SLF001

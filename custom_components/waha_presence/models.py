@@ -298,23 +298,35 @@ def parse_event(value: object) -> WahaEvent:
         raise WahaParseError("'timestamp' must be an integer (ms)")
     if not 0 <= timestamp <= MAX_TIMESTAMP_MS:
         raise WahaParseError(f"'timestamp' {clip(str(timestamp))} is not a time in ms")
-    engine = data.get("engine")
     payload = _require_dict(data.get("payload"), "payload")
-    envelope: dict[str, Any] = {
-        "id": _require_str(data, "id"),
-        "timestamp": timestamp,
-        "event": _require_str(data, "event"),
-        "session": _require_str(data, "session"),
-        "engine": _short_str(engine),
-    }
+    event_id = _require_str(data, "id")
+    event = _require_str(data, "event")
+    session = _require_str(data, "session")
+    engine = _short_str(data.get("engine"))
     try:
-        if envelope["event"] == EVENT_PRESENCE_UPDATE:
-            return PresenceEvent(**envelope, chat=parse_chat_presences(payload))
-        if envelope["event"] == EVENT_SESSION_STATUS:
-            return StatusEvent(**envelope, status=parse_session_status(payload))
+        if event == EVENT_PRESENCE_UPDATE:
+            return PresenceEvent(
+                id=event_id,
+                timestamp=timestamp,
+                event=event,
+                session=session,
+                engine=engine,
+                chat=parse_chat_presences(payload),
+            )
+        if event == EVENT_SESSION_STATUS:
+            return StatusEvent(
+                id=event_id,
+                timestamp=timestamp,
+                event=event,
+                session=session,
+                engine=engine,
+                status=parse_session_status(payload),
+            )
     except WahaParseError as err:
-        raise WahaPayloadError(f"{envelope['event']} payload: {err}") from err
-    return WahaEvent(**envelope)
+        raise WahaPayloadError(f"{event} payload: {err}") from err
+    return WahaEvent(
+        id=event_id, timestamp=timestamp, event=event, session=session, engine=engine
+    )
 
 
 # `2026.2.1`, `2025.8`, and tags with a suffix such as `2026.2.1-plus`.
