@@ -21,6 +21,9 @@ CORE = [
     "session_config",
     "exceptions",
     "const",
+    "freshness",
+    "lids",
+    "config_upkeep",
 ]
 MAX_MODULE_LINES = 400
 MAX_CLASS_LINES = 300
