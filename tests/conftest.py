@@ -92,7 +92,7 @@ async def ha_client(
 ) -> TestClient:
     """Serve Home Assistant's HTTP API on loopback; return a client for it."""
     # Views must be registered before the server starts and freezes its router.
-    for component in ("http", "webhook", "diagnostics"):
+    for component in ("http", "webhook", "diagnostics", "repairs"):
         assert await async_setup_component(hass, component, {})
     return await hass_client_no_auth()
 

@@ -13,7 +13,11 @@ from homeassistant.exceptions import (
     ConfigEntryError,
     ConfigEntryNotReady,
 )
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -31,6 +35,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import WahaConfigEntry, WahaCoordinator, WahaRuntimeData
+from .delivery_check import delivery_issue_id
 from .entity import account_device
 from .exceptions import (
     WahaAuthError,
@@ -185,6 +190,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
     """Take our webhook out of the WAHA session config, keeping the rest."""
+    # The delivery issue outlives unloads, not the entry.
+    ir.async_delete_issue(hass, DOMAIN, delivery_issue_id(entry.entry_id))
     if entry.data.get(CONF_DELIVERY) != DELIVERY_WEBHOOK:
         return
     client = WahaClient(

@@ -16,6 +16,7 @@ from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
     CONF_CHAT_NAME,
+    CONF_DELIVERY,
     DOMAIN,
     LOGGER,
     SUBENTRY_CHAT,
@@ -157,6 +158,11 @@ class WahaCoordinator:
         return self.monitor.engine
 
     @property
+    def delivery(self) -> str:
+        """Return how events come: `webhook` or `websocket`."""
+        return str(self.entry.data[CONF_DELIVERY])
+
+    @property
     def account_presence(self) -> PresenceStatus | None:
         """Return the account's own last-set presence."""
         return self.monitor.account_presence
@@ -293,6 +299,8 @@ class WahaCoordinator:
         if event.session != self.session_name:
             LOGGER.debug("Ignoring event for session %s", event.session)
             return
+        # WAHA's retries too: any event proves that delivery works.
+        self.monitor.delivery.event()
         if self.tracker.is_duplicate(event.id):
             return
         match event:

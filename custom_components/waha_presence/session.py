@@ -13,6 +13,7 @@ from homeassistant.helpers.event import async_track_time_interval
 
 from .api import WahaClient
 from .const import DOMAIN, LOGGER
+from .delivery_watch import DeliveryWatch
 from .exceptions import (
     WahaAuthError,
     WahaBadRequestError,
@@ -67,6 +68,14 @@ class SessionMonitor:
         self._config_put = False
         self._config_warned = False
         self._unsub_watchdog: CALLBACK_TYPE | None = None
+        self._held = 0
+        self.delivery = DeliveryWatch(
+            self.repairs,
+            session_name,
+            webhook_id=webhook_id,
+            webhook=webhook,
+            on_change=lambda: on_change(False),
+        )
 
     @property
     def available(self) -> bool:
@@ -200,16 +209,19 @@ class SessionMonitor:
             LOGGER.debug("Session poll failed: %s", err)
             self._set(reachable=False, flowing=True if reconnected else None)
             return
+        status_changed = session.raw_status != self.raw_status
         # A new event stream counts from WAHA's answer on, not before: the
         # status from before the outage must not make entities available.
         rose = self._set(session=session, flowing=True if reconnected else None)
-        if not self._config_ok():
-            # WAHA Core forgets session configs when it restarts: put ours back.
-            try:
-                await self.async_ensure_config()
-            except WahaError as err:
-                LOGGER.warning("Could not restore the WAHA session config: %s", err)
-            return
+        if not self._held:
+            if not self._config_ok():
+                # WAHA Core forgets session configs when it restarts: put ours back.
+                try:
+                    await self.async_ensure_config()
+                except WahaError as err:
+                    LOGGER.warning("Could not restore the WAHA session config: %s", err)
+                return
+            self.delivery.polled(status_changed=status_changed)
         if rose and not reconnected:
             self._on_available()
 
@@ -245,6 +257,8 @@ class SessionMonitor:
             "Updating the config of WAHA session %s; WAHA restarts it",
             self.session_name,
         )
+        # Owed from before the PUT: WAHA may send the restart's events before it answers.
+        self.delivery.owe()
         try:
             await self.client.update_session_config(
                 self.session_name,
@@ -255,11 +269,17 @@ class SessionMonitor:
                     engine=self.engine,
                 ),
             )
-        except WahaBadRequestError as err:
-            raise WahaConfigRejectedError(err.detail) from err
+        except WahaError as err:
+            self.delivery.forgive()
+            if isinstance(err, WahaBadRequestError):
+                raise WahaConfigRejectedError(err.detail) from err
+            raise
         # Only a PUT WAHA accepted counts: a failed one is tried again next poll.
         self._config_put = True
         self._set(session=await self._async_fetch())
+        if self.status is SessionStatus.STOPPED:
+            # WAHA starts no stopped session for a config change: no event is owed.
+            self.delivery.forgive()
         if self._config_ok():
             self._config_put = False
 
@@ -286,3 +306,16 @@ class SessionMonitor:
     def set_events_flowing(self, flowing: bool) -> None:
         """Record whether the event stream (WebSocket) is connected."""
         self._set(flowing=flowing)
+
+    # Delivery checks -----------------------------------------------------------------
+
+    @callback
+    def async_hold_config(self) -> CALLBACK_TYPE:
+        """Leave the session config (and delivery) alone while a check changes it."""
+        self._held += 1
+
+        @callback
+        def release() -> None:
+            self._held -= 1
+
+        return release
