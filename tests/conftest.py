@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.waha_presence import delivery_flow
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -52,6 +53,12 @@ from .helpers import settle, wait_for
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom_components/ in every test."""
+
+
+@pytest.fixture(autouse=True)
+def no_min_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Show a delivery check no longer than it takes: no frontend here to wait for."""
+    monkeypatch.setattr(delivery_flow, "MIN_PROGRESS", 0.0)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from yarl import URL
 
-from custom_components.waha_presence import delivery_check
+from custom_components.waha_presence import delivery_check, delivery_flow
 from custom_components.waha_presence.const import (
     CONF_DELIVERY,
     CONF_SESSION,
@@ -269,3 +269,16 @@ async def test_check_holds_the_loaded_entrys_config(
     assert result["errors"] == {"base": "webhook_unreachable"}
     # The check's PUT and its put-back; the watchdog left the session alone.
     assert len([r for r in waha.requests if r.method == "PUT"]) == puts + 2
+
+
+async def test_progress_shows_long_enough_for_the_frontend(
+    hass: HomeAssistant, waha: WahaSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that fails at once still shows its progress for MIN_PROGRESS seconds."""
+    monkeypatch.setattr(delivery_flow, "MIN_PROGRESS", 0.5)
+    waha.network.ws_upgrade_status = 502
+    flow_id, _ = await _delivery_form(hass, waha)
+    began = hass.loop.time()
+    result = await _submit(hass, flow_id, {CONF_DELIVERY: DELIVERY_WEBSOCKET})
+    assert result["errors"] == {"base": "websocket_blocked"}
+    assert hass.loop.time() - began >= 0.5

@@ -31,6 +31,11 @@ from .delivery_check import DeliveryOutcome, DeliveryTarget, async_check_deliver
 if TYPE_CHECKING:
     from .coordinator import WahaConfigEntry
 
+# The frontend listens for the end of a progress step only once it shows the step: a
+# check that ends sooner (a refused config, a blocked WebSocket) would leave the
+# dialog spinning for good. Against real WAHA a check that passes takes longer anyway.
+MIN_PROGRESS = 2.0
+
 
 def delivery_schema() -> probatio.Schema:
     """Return the form fields that choose a delivery: webhook (and its URL) or WebSocket."""
@@ -82,7 +87,7 @@ class DeliveryCheck:
         """Run a check of `target` in the background."""
         self.target = target
         self._task = hass.async_create_task(
-            async_check_delivery(hass, target, entry), f"{DOMAIN} delivery check"
+            _async_shown(hass, target, entry), f"{DOMAIN} delivery check"
         )
 
     @property
@@ -101,3 +106,13 @@ class DeliveryCheck:
     def outcome(self) -> DeliveryOutcome:
         """Return what the finished check found."""
         return self.task.result()
+
+
+async def _async_shown(
+    hass: HomeAssistant, target: DeliveryTarget, entry: WahaConfigEntry | None
+) -> DeliveryOutcome:
+    """Run the check, for at least MIN_PROGRESS seconds."""
+    began = hass.loop.time()
+    outcome = await async_check_delivery(hass, target, entry)
+    await asyncio.sleep(max(0.0, MIN_PROGRESS - (hass.loop.time() - began)))
+    return outcome
