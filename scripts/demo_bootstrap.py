@@ -348,10 +348,23 @@ class HomeAssistantApi:
         step = self._submit(
             path, step, "delivery", {"delivery": "webhook", "webhook_url": webhook_url}
         )
+        step = self._after_progress(path, step)
         if step["type"] != "create_entry":
             raise BootstrapError(f"the config flow ended with {step}")
         entry: dict[str, Any] = step["result"]
         return entry
+
+    def _after_progress(
+        self, path: str, step: dict[str, Any], timeout: float = 45
+    ) -> dict[str, Any]:
+        """Wait out a progress step (the delivery check), as the frontend does."""
+        deadline = time.monotonic() + timeout
+        while step.get("type") == "progress":
+            if time.monotonic() > deadline:
+                raise BootstrapError(f"the {step['step_id']!r} step did not finish")
+            time.sleep(0.3)
+            step = self.request("GET", f"{path}/{step['flow_id']}")
+        return step
 
     def wait_until_loaded(self, entry_id: str, timeout: float) -> None:
         """Wait until the config entry is set up."""

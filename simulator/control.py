@@ -36,6 +36,8 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_get("/_sim/requests", list_requests)
     router.add_get("/_sim/stats", stats)
     router.add_get("/_sim/deliveries", list_deliveries)
+    router.add_get("/_sim/network", get_network)
+    router.add_post("/_sim/network", set_network)
     router.add_post("/_sim/reset", reset)
 
 
@@ -265,7 +267,45 @@ async def list_deliveries(request: web.Request) -> web.Response:
     )
 
 
+async def get_network(request: web.Request) -> web.Response:
+    """Return WAHA's view of the network."""
+    return reply(sim_of(request).network.describe())
+
+
+def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return an optional object field of the body ({} if missing)."""
+    value = body.get(key) or {}
+    if not isinstance(value, dict):
+        raise validation_error([f"{key} must be an object"])
+    return value
+
+
+async def set_network(request: web.Request) -> web.Response:
+    """Change the network: `{"unreachable"?, "aliases"?, "wsUpgradeStatus"?}` (null undoes)."""
+    network = sim_of(request).network
+    body = await read_object(request)
+    status = body.get("wsUpgradeStatus")
+    if status is not None and not (isinstance(status, int) and 400 <= status <= 599):
+        raise validation_error(["wsUpgradeStatus must be an HTTP error status or null"])
+    try:
+        for host, failure in _object(body, "unreachable").items():
+            if failure is None:
+                network.make_reachable(host)
+            else:
+                network.make_unreachable(host, str(failure))
+        for name, address in _object(body, "aliases").items():
+            if address is None:
+                network.aliases.pop(name, None)
+            else:
+                network.add_alias(name, str(address))
+    except ValueError as err:
+        raise validation_error([str(err)]) from err
+    if "wsUpgradeStatus" in body:
+        network.ws_upgrade_status = status
+    return reply(network.describe())
+
+
 async def reset(request: web.Request) -> web.Response:
-    """Forget recorded requests/deliveries and pending fail/delay rules."""
+    """Forget recorded traffic, pending fail/delay rules and network failures."""
     sim_of(request).reset()
     return reply({"reset": True})

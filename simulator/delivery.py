@@ -119,8 +119,9 @@ async def deliver(
     *,
     delay_scale: float,
     record: Callable[[Delivery], None],
+    route: Callable[[str], str] = str,
 ) -> None:
-    """POST one event to one webhook, retrying every failure like axios-retry."""
+    """POST one event to one webhook via `route(url)`, retrying like axios-retry."""
     url = str(hook["url"])
     total, delay_for = retry_plan(hook.get("retries"))
     for attempt in range(1, total + 1):
@@ -130,7 +131,7 @@ async def deliver(
         error: str | None = None
         retry_after = 0.0
         try:
-            async with http.post(url, data=body, headers=headers) as response:
+            async with http.post(route(url), data=body, headers=headers) as response:
                 status = response.status
                 await response.read()
                 retry_after = _retry_after(response.headers)

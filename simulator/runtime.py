@@ -12,6 +12,7 @@ import aiohttp
 
 from .const import LEGACY_BEFORE, TIER, VERSION, version_parts
 from .delivery import WsClient, deliver, dumps, sign, webhook_wants
+from .network import SimNetwork
 from .state import DROP, DelayRule, Delivery, FailRule, RecordedRequest
 
 
@@ -36,6 +37,7 @@ class SimRuntime:
         self.requests: list[RecordedRequest] = []
         self.deliveries: list[Delivery] = []
         self.ws_clients: set[WsClient] = set()
+        self.network = SimNetwork()
         self._failures: list[FailRule] = []
         self._delays: list[DelayRule] = []
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -95,10 +97,11 @@ class SimRuntime:
         self.ws_clients.clear()
 
     async def _close_http(self) -> None:
-        """Close the outgoing webhook client, if one was opened."""
+        """Close the outgoing webhook client, if one was opened, and its sockets."""
         if self._http is not None:
             http, self._http = self._http, None
             await http.close()
+        self.network.close()
 
     # -- events --------------------------------------------------------------
 
@@ -120,6 +123,7 @@ class SimRuntime:
                         body,
                         delay_scale=self.retry_delay_scale,
                         record=self._record_delivery,
+                        route=self.network.route,
                     )
                 )
         for client in list(self.ws_clients):
@@ -135,9 +139,15 @@ class SimRuntime:
     def _client(self) -> aiohttp.ClientSession:
         """Return the HTTP client used for webhooks (TLS errors ignored, like WAHA)."""
         if self._http is None or self._http.closed:
+            # No pooled connections or cached names: the network view can change.
+            connector = aiohttp.TCPConnector(
+                ssl=False,
+                force_close=True,
+                use_dns_cache=False,
+                resolver=self.network.resolver(),
+            )
             self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=False),
-                timeout=aiohttp.ClientTimeout(total=30),
+                connector=connector, timeout=aiohttp.ClientTimeout(total=30)
             )
         return self._http
 
@@ -191,11 +201,12 @@ class SimRuntime:
         return _take(self._delays, method, path)
 
     def reset(self) -> None:
-        """Forget recorded traffic and pending fail/delay rules."""
+        """Forget recorded traffic, pending fail/delay rules and network failures."""
         self.requests.clear()
         self.deliveries.clear()
         self._failures.clear()
         self._delays.clear()
+        self.network.reset()
 
     def key_ok(self, key: str | None) -> bool:
         """Return whether a presented API key is the server's key."""

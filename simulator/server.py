@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from http import HTTPStatus
 import json
 from typing import TYPE_CHECKING
 
@@ -128,9 +129,12 @@ async def server_status(request: web.Request) -> web.Response:
     )
 
 
-async def websocket(request: web.Request) -> web.WebSocketResponse:
-    """Serve `/ws`: upgrade, check the key (1008 if bad), stream envelopes."""
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """Serve `/ws`: upgrade, check the query key (1008 if bad), stream envelopes."""
     sim = sim_of(request)
+    if (status := sim.network.ws_upgrade_status) is not None:
+        # A reverse proxy in front of WAHA that does not pass WebSocket upgrades on.
+        return web.Response(status=status, text=HTTPStatus(status).phrase)
     # Pings are answered here rather than by aiohttp so the heartbeat sees pongs.
     ws = web.WebSocketResponse(autoping=False)
     await ws.prepare(request)

@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.waha_presence import delivery_flow
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -56,6 +57,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom_components/ in every test."""
 
 
+@pytest.fixture(autouse=True)
+def no_min_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Show a delivery check no longer than it takes: no frontend here to wait for."""
+    monkeypatch.setattr(delivery_flow, "MIN_PROGRESS", 0.0)
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Serialise Home Assistant objects stably (registry ids, times)."""
@@ -95,7 +102,7 @@ async def ha_client(
 ) -> TestClient:
     """Serve Home Assistant's HTTP API on loopback; return a client for it."""
     # Views must be registered before the server starts and freezes its router.
-    for component in ("http", "webhook", "diagnostics"):
+    for component in ("http", "webhook", "diagnostics", "repairs"):
         assert await async_setup_component(hass, component, {})
     return await hass_client_no_auth()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
-from custom_components.waha_presence import config_flow
+from custom_components.waha_presence import config_flow, delivery_check
+from custom_components.waha_presence.api import WahaClient
 from custom_components.waha_presence.config_flow import _pick_labels
 from custom_components.waha_presence.const import (
     CONF_ACCOUNT_ID,
@@ -29,7 +32,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 from simulator import WahaSimulator
 from simulator.const import OLD_VERSION
@@ -45,6 +48,7 @@ from .const import (
     SESSION,
     WEBHOOK_ID,
 )
+from .helpers import wait_for
 
 USER_WEBHOOK = {"url": "https://example.com/hook", "events": ["message"]}
 HOOK_URL = f"http://ha.local:8123/api/webhook/{WEBHOOK_ID}"
@@ -72,6 +76,28 @@ async def _to_delivery(hass: HomeAssistant, waha: WahaSimulator) -> dict[str, An
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "delivery"
     return result
+
+
+@pytest.fixture
+def fast_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bound the delivery check by 1 s: the simulator delivers within milliseconds."""
+    monkeypatch.setattr(delivery_check, "CHECK_TIMEOUT", 1.0)
+
+
+async def _checked(hass: HomeAssistant, result: dict[str, Any]) -> dict[str, Any]:
+    """Wait out the delivery check the result shows progress for; return what follows."""
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["step_id"] == "check"
+    await hass.async_block_till_done()
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+def _puts(waha: WahaSimulator) -> int:
+    return sum(
+        1
+        for request in waha.requests
+        if (request.method, request.path) == ("PUT", f"/api/sessions/{SESSION}")
+    )
 
 
 async def test_full_flow_webhook(
@@ -113,6 +139,8 @@ async def test_full_flow_webhook(
             CONF_WEBHOOK_URL: suggested[CONF_WEBHOOK_URL],
         },
     )
+    assert result["progress_action"] == "check_webhook"
+    result = await _checked(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Home"
     assert result["result"].unique_id == ACCOUNT_ID
@@ -134,6 +162,10 @@ async def test_full_flow_webhook(
     assert ours["url"] == data[CONF_WEBHOOK_URL]
     assert ours["events"] == ["presence.update", "session.status"]
     assert ours["hmac"] == {"key": data[CONF_HMAC_KEY]}
+    # The check applied the config: setup finds it in place and restarts nothing.
+    assert _puts(waha) == 1
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert result["result"].runtime_data.coordinator.available
 
 
 async def test_full_flow_websocket(hass: HomeAssistant, waha: WahaSimulator) -> None:
@@ -143,6 +175,8 @@ async def test_full_flow_websocket(hass: HomeAssistant, waha: WahaSimulator) -> 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBSOCKET}
     )
+    assert result["progress_action"] == "check_websocket"
+    result = await _checked(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_DELIVERY] == DELIVERY_WEBSOCKET
     assert result["data"][CONF_WEBHOOK_URL] == ""
@@ -446,6 +480,7 @@ async def test_reconfigure(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**base, CONF_DELIVERY: DELIVERY_WEBSOCKET}
     )
+    result = await _checked(hass, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_DELIVERY] == DELIVERY_WEBSOCKET
@@ -491,9 +526,9 @@ async def test_reconfigure_to_core(
     )
     assert result["errors"] == {"base": "cannot_connect"}
     waha.reset()  # a drop left unused, had the connection been new
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**base, CONF_WEBHOOK_URL: HOOK_URL}
-    )
+    # The entry's own webhook URL: unchanged delivery needs no delivery check.
+    own = {**base, CONF_WEBHOOK_URL: entry.data[CONF_WEBHOOK_URL]}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], own)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
@@ -827,3 +862,329 @@ async def test_track_chat_when_waha_knows_no_other_id(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Carol"
+
+
+def _ours(waha: WahaSimulator, webhook_id: str) -> list[dict[str, Any]]:
+    """Return the webhooks of ours in WAHA's config of the session."""
+    hooks = waha.session(SESSION).config.get("webhooks") or []
+    return [hook for hook in hooks if webhook_id in hook["url"]]
+
+
+@pytest.mark.parametrize(
+    ("failure", "host"),
+    [
+        ("refused", "127.0.0.1"),
+        ("timeout", "127.0.0.1"),
+        ("dns", "homeassistant.local"),
+    ],
+)
+async def test_unreachable_webhook_url_then_one_waha_reaches(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_url: str,
+    fast_check: None,
+    failure: str,
+    host: str,
+) -> None:
+    """WAHA cannot reach the URL: the form names it; a URL WAHA reaches then works."""
+    port = URL(ha_url).port
+    waha.session(SESSION).config = {"webhooks": [USER_WEBHOOK]}
+    waha.network.make_unreachable(
+        host if failure == "dns" else f"{host}:{port}", failure
+    )
+    result = await _to_delivery(hass, waha)
+    path = result["description_placeholders"]["webhook_path"]
+    tried = f"http://{host}:{port}{path}"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: tried}
+    )
+    result = await _checked(hass, result)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "delivery_failed"
+    assert result["errors"] == {"base": "webhook_unreachable"}
+    placeholders = result["description_placeholders"]
+    # What was tried, without the webhook id: that is the webhook's secret.
+    assert placeholders["url"] == f"http://{host}:{port}/api/webhook/…"
+    assert placeholders["seconds"] == "1"
+    if failure != "timeout":  # a held POST is not over yet
+        assert any(d.url == tried and d.status is None for d in waha.deliveries)
+    # The failed check took its webhook out of WAHA again.
+    assert waha.session(SESSION).config == {"webhooks": [USER_WEBHOOK]}
+
+    # From inside WAHA's container, Home Assistant is `homeassistant`.
+    waha.network.add_alias("homeassistant", "127.0.0.1")
+    reachable = f"http://homeassistant:{port}{path}"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: reachable},
+    )
+    result = await _checked(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_WEBHOOK_URL] == reachable
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    assert [hook["url"] for hook in _ours(waha, entry.data[CONF_WEBHOOK_ID])] == [
+        reachable
+    ]
+    # Check, put back, check again: setup itself restarts nothing.
+    assert _puts(waha) == 3
+
+
+async def test_unreachable_webhook_url_then_websocket(
+    hass: HomeAssistant, waha: WahaSimulator, ha_url: str, fast_check: None
+) -> None:
+    """After a failed webhook, WebSocket delivery is checked and the entry uses it."""
+    waha.network.make_unreachable(URL(ha_url).authority, "refused")
+    result = await _to_delivery(hass, waha)
+    path = result["description_placeholders"]["webhook_path"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: f"{ha_url}{path}"},
+    )
+    result = await _checked(hass, result)
+    assert result["errors"] == {"base": "webhook_unreachable"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBSOCKET}
+    )
+    assert result["progress_action"] == "check_websocket"
+    result = await _checked(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_DELIVERY] == DELIVERY_WEBSOCKET
+    assert result["data"][CONF_WEBHOOK_URL] == ""
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert not _ours(waha, entry.data[CONF_WEBHOOK_ID])
+    await wait_for(hass, entry.runtime_data.websocket.connected.is_set)
+
+
+@pytest.mark.parametrize("status", [403, 502])
+async def test_websocket_blocked_by_a_proxy(
+    hass: HomeAssistant, waha: WahaSimulator, ha_url: str, status: int
+) -> None:
+    """A proxy that refuses WebSocket upgrades is named as such; a webhook then works."""
+    waha.network.ws_upgrade_status = status
+    result = await _to_delivery(hass, waha)
+    path = result["description_placeholders"]["webhook_path"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBSOCKET}
+    )
+    result = await _checked(hass, result)
+    assert result["step_id"] == "delivery_failed"
+    assert result["errors"] == {"base": "websocket_blocked"}
+    assert result["description_placeholders"]["status"] == str(status)
+    # Nothing was applied: the WebSocket failed before the config was touched.
+    assert _puts(waha) == 0
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBSOCKET, CONF_WEBHOOK_URL: ""}
+    )
+    result = await _checked(hass, result)
+    assert result["errors"] == {"base": "websocket_blocked"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: "x"}
+    )
+    assert result["errors"] == {
+        "base": "websocket_blocked",
+        CONF_WEBHOOK_URL: "invalid_url",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: f"{ha_url}{path}"},
+    )
+    result = await _checked(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_reconfigure_checks_a_new_webhook_url(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_url: str,
+    ready: MockConfigEntry,
+    fast_check: None,
+) -> None:
+    """A new URL is checked first; a failure leaves the entry and WAHA as they were."""
+    port = URL(ha_url).port
+    old_url = ready.data[CONF_WEBHOOK_URL]
+    before = _puts(waha)
+    waha.network.make_unreachable("homeassistant.local", "dns")
+    waha.network.add_alias("homeassistant", "127.0.0.1")
+    base = {CONF_URL: waha.url, CONF_API_KEY: API_KEY, CONF_DELIVERY: DELIVERY_WEBHOOK}
+    result = await ready.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **base,
+            CONF_WEBHOOK_URL: f"http://homeassistant.local:{port}/api/webhook/{WEBHOOK_ID}",
+        },
+    )
+    result = await _checked(hass, result)
+    assert result["step_id"] == "delivery_failed"
+    assert result["errors"] == {"base": "webhook_unreachable"}
+    assert ready.data[CONF_WEBHOOK_URL] == old_url
+    assert [hook["url"] for hook in _ours(waha, WEBHOOK_ID)] == [old_url]
+    coordinator = ready.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.available)
+
+    new_url = f"http://homeassistant:{port}/api/webhook/{WEBHOOK_ID}"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DELIVERY: DELIVERY_WEBHOOK, CONF_WEBHOOK_URL: new_url}
+    )
+    result = await _checked(hass, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert ready.data[CONF_WEBHOOK_URL] == new_url
+    await hass.async_block_till_done()
+    assert ready.state is ConfigEntryState.LOADED
+    assert ready.runtime_data.coordinator is not coordinator
+    assert [hook["url"] for hook in _ours(waha, WEBHOOK_ID)] == [new_url]
+    # Check, put back, check: the reload found the config in place.
+    assert _puts(waha) == before + 3
+
+
+async def test_reconfigure_from_websocket_to_webhook(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_url: str,
+    entry_data: dict[str, Any],
+) -> None:
+    """A WebSocket entry has no webhook handler: the check brings its own."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id=ACCOUNT_ID,
+        data={**entry_data, CONF_DELIVERY: DELIVERY_WEBSOCKET, CONF_WEBHOOK_URL: ""},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.available)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: waha.url,
+            CONF_API_KEY: API_KEY,
+            CONF_DELIVERY: DELIVERY_WEBHOOK,
+            CONF_WEBHOOK_URL: f"{ha_url}/api/webhook/{WEBHOOK_ID}",
+        },
+    )
+    result = await _checked(hass, result)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.runtime_data.webhook is not None
+    assert entry.runtime_data.websocket is None
+
+
+async def test_reconfigure_api_key_only_checks_nothing(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Only the API key changed: delivery is as it was, so nothing is applied."""
+    before = _puts(waha)
+    result = await ready.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: waha.url,
+            CONF_API_KEY: API_KEY,
+            CONF_DELIVERY: DELIVERY_WEBHOOK,
+            CONF_WEBHOOK_URL: ready.data[CONF_WEBHOOK_URL],
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert _puts(waha) == before
+
+
+async def test_reconfigure_waha_does_not_answer(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """WAHA not answering while the session is read is cannot_connect."""
+    result = await ready.start_reconfigure_flow(hass)
+    waha.delay_next("GET", f"/api/sessions/{SESSION}", 1)
+    with patch(
+        "custom_components.waha_presence.config_flow.WahaClient",
+        partial(WahaClient, timeout=0.2),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                CONF_URL: waha.url,
+                CONF_API_KEY: API_KEY,
+                CONF_DELIVERY: DELIVERY_WEBSOCKET,
+            },
+        )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_reauth_of_an_entry_that_failed_to_load(
+    hass: HomeAssistant, waha: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """An entry whose setup WAHA refused is reloaded with the new key."""
+    waha.api_key = "rotated-key"
+    config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = hass.config_entries.flow.async_progress()
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: "rotated-key"}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("tracked", [[]])
+async def test_track_chat_when_waha_cannot_name_the_other_id(
+    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+) -> None:
+    """WAHA failing on the LID lookup does not stop a chat from being tracked."""
+    waha.fail_next(
+        "GET", f"/api/{SESSION}/lids/pn/{CAROL.split('@')[0]}", 500, {"statusCode": 500}
+    )
+    result = await _start_chat_flow(hass, init_integration)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"chat": CAROL}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_CHAT_ID: CAROL, CONF_CHAT_NAME: "Carol"}
+
+
+async def test_reconfigure_proves_delivery_and_drops_the_issue(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    ha_url: str,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An entry not loaded, its delivery issue left from before: a passed check ends it."""
+    config_entry.add_to_hass(hass)
+    issue_id = f"delivery_broken_{config_entry.entry_id}"
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        data={"entry_id": config_entry.entry_id},
+        is_fixable=True,
+        is_persistent=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="delivery_broken",
+    )
+    waha.network.add_alias("homeassistant", "127.0.0.1")
+    new_url = f"http://homeassistant:{URL(ha_url).port}/api/webhook/{WEBHOOK_ID}"
+    result = await config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: waha.url,
+            CONF_API_KEY: API_KEY,
+            CONF_DELIVERY: DELIVERY_WEBHOOK,
+            CONF_WEBHOOK_URL: new_url,
+        },
+    )
+    result = await _checked(hass, result)
+    assert result["reason"] == "reconfigure_successful"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert not config_entry.runtime_data.coordinator.monitor.delivery.in_doubt

@@ -13,7 +13,11 @@ from homeassistant.exceptions import (
     ConfigEntryError,
     ConfigEntryNotReady,
 )
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -33,6 +37,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import WahaConfigEntry, WahaCoordinator, WahaRuntimeData
+from .delivery_check import delivery_issue_id
 from .entity import account_device
 from .exceptions import (
     WahaAuthError,
@@ -211,8 +216,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> None:
-    """Drop the entry's setup repairs and stored ordering; take our webhook out of WAHA."""
+    """Drop the entry's issues and stored ordering; take our webhook out of WAHA."""
     async_delete_setup_issues(hass, entry.entry_id)
+    # The delivery issue outlives unloads, not the entry.
+    ir.async_delete_issue(hass, DOMAIN, delivery_issue_id(entry.entry_id))
     await store_for(hass, entry.entry_id).async_remove()
     if entry.data.get(CONF_DELIVERY) != DELIVERY_WEBHOOK:
         return

@@ -7,10 +7,10 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 import probatio
-from yarl import URL
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -52,13 +52,18 @@ from .const import (
     DEFAULT_RESUBSCRIBE_MINUTES,
     DEFAULT_SHOW_PICTURES,
     DELIVERY_WEBHOOK,
-    DELIVERY_WEBSOCKET,
     DOMAIN,
     LOGGER,
     MAX_RESUBSCRIBE_MINUTES,
     MIN_RESUBSCRIBE_MINUTES,
     MIN_WAHA_VERSION,
     SUBENTRY_CHAT,
+)
+from .delivery_check import DeliveryTarget
+from .delivery_flow import (
+    DeliveryCheck,
+    delivery_schema as _delivery_schema,
+    webhook_url_error as _webhook_url_error,
 )
 from .exceptions import (
     WahaAuthError,
@@ -79,13 +84,6 @@ CHAT_LIST_LIMIT = 200
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-DELIVERY_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=[DELIVERY_WEBHOOK, DELIVERY_WEBSOCKET],
-        translation_key=CONF_DELIVERY,
-        mode=SelectSelectorMode.LIST,
-    )
-)
 
 
 # Home Assistant adds at most this many enabled entities to one config entry
@@ -128,27 +126,140 @@ def _default_webhook_url(flow: ConfigFlow, webhook_id: str) -> str:
         return ""
 
 
-def _webhook_url_error(url: str, webhook_id: str) -> str | None:
-    """Return an error key unless `url` is a full URL of this entry's webhook."""
-    if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
-        return "invalid_url"
-    try:
-        path = URL(url).path
-    except ValueError:  # a port out of range, a broken IPv6 host
-        return "invalid_url"
-    # HA only answers on its webhook path, and we find our WAHA webhook by the id.
-    if not path.rstrip("/").endswith(webhook.async_generate_path(webhook_id)):
-        return "webhook_url_without_id"
-    return None
+class DeliveryCheckedFlow(ConfigFlow):
+    """The steps that prove WAHA's events arrive before an entry uses a delivery."""
+
+    _url: str
+    _api_key: str
+    _session: SessionInfo | None
+    _webhook_id: str
+
+    def __init__(self) -> None:
+        """Start with no check run."""
+        # Made here, not with the entry: the check proves this key with WAHA.
+        self._hmac_key = secrets.token_urlsafe(48)
+        self._check = DeliveryCheck()
+        self._entry_updates: dict[str, Any] = {}
+
+    def _async_update_and_abort(
+        self, entry: ConfigEntry, data_updates: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Store the change; a loaded entry's update listener reloads it."""
+        if entry.state is ConfigEntryState.LOADED:
+            return self.async_update_and_abort(entry, data_updates=data_updates)
+        return self.async_update_reload_and_abort(entry, data_updates=data_updates)
+
+    async def _async_check_delivery(
+        self, delivery: str, webhook_url: str
+    ) -> ConfigFlowResult:
+        """Apply the delivery in WAHA and wait for its first event, showing progress."""
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            session, webhook_id = entry.data[CONF_SESSION], entry.data[CONF_WEBHOOK_ID]
+            hmac_key = entry.data[CONF_HMAC_KEY]
+        else:
+            assert self._session is not None
+            entry, session, webhook_id = None, self._session.name, self._webhook_id
+            hmac_key = self._hmac_key
+        target = DeliveryTarget(
+            url=self._url,
+            api_key=self._api_key,
+            session=session,
+            webhook_id=webhook_id,
+            hmac_key=hmac_key,
+            delivery=delivery,
+            webhook_url=webhook_url,
+        )
+        self._check.start(self.hass, target, entry)
+        return await self.async_step_check()
+
+    async def async_step_check(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show progress until WAHA's first event arrives through the chosen delivery."""
+        check = self._check
+        if not check.task.done():
+            assert check.target is not None
+            return self.async_show_progress(
+                step_id="check",
+                progress_action=check.progress_action,
+                progress_task=check.task,
+                description_placeholders={"session": check.target.session},
+            )
+        if check.outcome.error is None:
+            return self.async_show_progress_done(next_step_id="delivery_verified")
+        return self.async_show_progress_done(next_step_id="delivery_failed")
+
+    async def async_step_delivery_verified(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """WAHA reached Home Assistant: create the entry, or store the new delivery."""
+        target = self._check.target
+        assert target is not None
+        delivery = {
+            CONF_DELIVERY: target.delivery,
+            CONF_WEBHOOK_URL: target.webhook_url,
+        }
+        if self.source == SOURCE_RECONFIGURE:
+            return self._async_update_and_abort(
+                self._get_reconfigure_entry(), self._entry_updates | delivery
+            )
+        assert self._session is not None and self._session.me is not None
+        me = self._session.me
+        return self.async_create_entry(
+            title=me.push_name or me.id.split("@", 1)[0],
+            data={
+                CONF_URL: self._url,
+                CONF_API_KEY: self._api_key,
+                CONF_SESSION: self._session.name,
+                CONF_ACCOUNT_ID: me.id,
+                CONF_WEBHOOK_ID: self._webhook_id,
+                CONF_HMAC_KEY: self._hmac_key,
+            }
+            | delivery,
+            options={CONF_RESUBSCRIBE_MINUTES: DEFAULT_RESUBSCRIBE_MINUTES},
+        )
+
+    async def async_step_delivery_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say what the check found; try another webhook URL, or WebSocket."""
+        target, outcome = self._check.target, self._check.outcome
+        assert target is not None and outcome.error is not None
+        errors = {"base": outcome.error}
+        if user_input is not None:
+            delivery = user_input[CONF_DELIVERY]
+            webhook_url = user_input.get(CONF_WEBHOOK_URL, "").strip()
+            if delivery == DELIVERY_WEBHOOK and (
+                error := _webhook_url_error(webhook_url, target.webhook_id)
+            ):
+                errors[CONF_WEBHOOK_URL] = error
+            else:
+                return await self._async_check_delivery(delivery, webhook_url)
+        return self.async_show_form(
+            step_id="delivery_failed",
+            data_schema=self.add_suggested_values_to_schema(
+                _delivery_schema(),
+                user_input
+                or {
+                    CONF_DELIVERY: target.delivery,
+                    CONF_WEBHOOK_URL: target.webhook_url,
+                },
+            ),
+            errors=errors,
+            description_placeholders=outcome.placeholders
+            | {"webhook_path": webhook.async_generate_path(target.webhook_id)},
+        )
 
 
-class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
+class WahaConfigFlow(DeliveryCheckedFlow, domain=DOMAIN):
     """Adds one WAHA session (one WhatsApp account) to Home Assistant."""
 
     VERSION = 1
 
     def __init__(self) -> None:
         """Start with nothing known."""
+        super().__init__()
         self._url = ""
         self._api_key = ""
         self._sessions: dict[str, SessionInfo] = {}
@@ -263,21 +374,7 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
             ):
                 errors[CONF_WEBHOOK_URL] = error
             else:
-                me = self._session.me
-                return self.async_create_entry(
-                    title=me.push_name or me.id.split("@", 1)[0],
-                    data={
-                        CONF_URL: self._url,
-                        CONF_API_KEY: self._api_key,
-                        CONF_SESSION: self._session.name,
-                        CONF_ACCOUNT_ID: me.id,
-                        CONF_DELIVERY: delivery,
-                        CONF_WEBHOOK_ID: self._webhook_id,
-                        CONF_WEBHOOK_URL: webhook_url,
-                        CONF_HMAC_KEY: secrets.token_urlsafe(48),
-                    },
-                    options={CONF_RESUBSCRIBE_MINUTES: DEFAULT_RESUBSCRIBE_MINUTES},
-                )
+                return await self._async_check_delivery(delivery, webhook_url)
         suggested = user_input or {
             CONF_DELIVERY: DELIVERY_WEBHOOK,
             CONF_WEBHOOK_URL: _default_webhook_url(self, self._webhook_id),
@@ -293,14 +390,6 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                 "webhook_path": webhook.async_generate_path(self._webhook_id),
             },
         )
-
-    def _async_update_and_abort(
-        self, entry: ConfigEntry, data_updates: dict[str, Any]
-    ) -> ConfigFlowResult:
-        """Store the change; a loaded entry's update listener reloads it."""
-        if entry.state is ConfigEntryState.LOADED:
-            return self.async_update_and_abort(entry, data_updates=data_updates)
-        return self.async_update_reload_and_abort(entry, data_updates=data_updates)
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -368,15 +457,19 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
                         session.me.id if session.me else entry.unique_id
                     )
                     self._abort_if_unique_id_mismatch(reason="wrong_account")
-                    return self._async_update_and_abort(
-                        entry,
-                        {
-                            CONF_URL: url,
-                            CONF_API_KEY: user_input[CONF_API_KEY],
-                            CONF_DELIVERY: user_input[CONF_DELIVERY],
-                            CONF_WEBHOOK_URL: webhook_url,
-                        },
-                    )
+                    updates = {
+                        CONF_URL: url,
+                        CONF_API_KEY: user_input[CONF_API_KEY],
+                        CONF_DELIVERY: user_input[CONF_DELIVERY],
+                        CONF_WEBHOOK_URL: webhook_url,
+                    }
+                    if _delivery_changed(entry.data, updates):
+                        self._url, self._api_key = url, user_input[CONF_API_KEY]
+                        self._entry_updates = updates
+                        return await self._async_check_delivery(
+                            user_input[CONF_DELIVERY], webhook_url
+                        )
+                    return self._async_update_and_abort(entry, updates)
             else:
                 errors["base"] = error
         schema = probatio.Schema(
@@ -395,13 +488,13 @@ class WahaConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-def _delivery_schema() -> probatio.Schema:
-    return probatio.Schema(
-        {
-            probatio.Required(CONF_DELIVERY): DELIVERY_SELECTOR,
-            probatio.Optional(CONF_WEBHOOK_URL): URL_SELECTOR,
-        }
-    )
+def _delivery_changed(data: Mapping[str, Any], updates: dict[str, Any]) -> bool:
+    """Return True when WAHA, the delivery or the webhook URL is not the same."""
+    if updates[CONF_DELIVERY] == DELIVERY_WEBHOOK:
+        keys: tuple[str, ...] = (CONF_URL, CONF_DELIVERY, CONF_WEBHOOK_URL)
+    else:
+        keys = (CONF_URL, CONF_DELIVERY)
+    return any(updates[key] != data.get(key) for key in keys)
 
 
 def _session_label(session: SessionInfo) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .api import WahaClient
@@ -30,6 +31,22 @@ class ConfigUpkeep:
         # A PUT WAHA accepted but whose result it did not keep.
         self._put = False
         self._warned = False
+        # Delivery checks under way, which change the config and put it back.
+        self._holds = 0
+
+    @property
+    def held(self) -> bool:
+        """Return True while a delivery check has the config: leave it alone."""
+        return self._holds > 0
+
+    def hold(self) -> Callable[[], None]:
+        """Hold the config for a delivery check; return the release."""
+        self._holds += 1
+
+        def release() -> None:
+            self._holds -= 1
+
+        return release
 
     def satisfied(self, session: SessionInfo, engine: str | None) -> bool:
         """Return True when the parts of the session config we own are in place."""
@@ -40,8 +57,19 @@ class ConfigUpkeep:
             engine=engine,
         )
 
-    async def async_put(self, session: SessionInfo, engine: str | None) -> bool:
-        """PUT our config when it is missing (WAHA restarts the session); True if so."""
+    async def async_put(
+        self,
+        session: SessionInfo,
+        engine: str | None,
+        *,
+        before: Callable[[], None] = lambda: None,
+    ) -> bool:
+        """
+        PUT our config when it is missing (WAHA restarts the session); True if so.
+
+        `before` runs just before the request: WAHA may send the restart's events
+        before it answers.
+        """
         if self.satisfied(session, engine):
             self._put = False
             return False
@@ -60,6 +88,7 @@ class ConfigUpkeep:
             "Updating the config of WAHA session %s; WAHA restarts it",
             self.session_name,
         )
+        before()
         try:
             await self.client.update_session_config(
                 self.session_name,

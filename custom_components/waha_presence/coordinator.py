@@ -16,6 +16,7 @@ from .api import WahaClient
 from .const import (
     CONF_CHAT_ID,
     CONF_CHAT_NAME,
+    CONF_DELIVERY,
     CONF_SHOW_PICTURES,
     DEFAULT_SHOW_PICTURES,
     DOMAIN,
@@ -137,6 +138,11 @@ class WahaCoordinator:
         """Return True while WAHA answers and the session is WORKING."""
         return self.monitor.available
 
+    @property
+    def delivery(self) -> str:
+        """Return how events come: `webhook` or `websocket`."""
+        return str(self.entry.data[CONF_DELIVERY])
+
     def tracked_chat_id(self, chat_id: str) -> str | None:
         """Return the id of the tracked chat that `chat_id` is, under either id."""
         return self.tracker.tracked_chat_id(chat_id)
@@ -249,6 +255,8 @@ class WahaCoordinator:
         if event.session != self.session_name:
             LOGGER.debug("Ignoring event for session %s", event.session)
             return True
+        # WAHA's retries too: any event proves that delivery works.
+        self.monitor.delivery.event()
         if not self._gate.admit(event, now_ms()):
             return False
         if self.tracker.is_duplicate(event.id):

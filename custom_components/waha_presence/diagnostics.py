@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_ACCOUNT_ID, CONF_HMAC_KEY, CONF_WEBHOOK_URL
 from .coordinator import WahaConfigEntry
@@ -51,6 +52,7 @@ async def async_get_config_entry_diagnostics(
     session = coordinator.monitor.session
     config = session.config if session else {}
     chats = sorted(coordinator.chats.values(), key=lambda chat: chat.chat_id)
+    watch = coordinator.monitor.delivery
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -64,6 +66,13 @@ async def async_get_config_entry_diagnostics(
             "reachable": coordinator.monitor.reachable,
             "available": coordinator.available,
             "account_presence": coordinator.monitor.account_presence,
+            "delivery": coordinator.delivery,
+            "last_event": (
+                dt_util.utc_from_timestamp(watch.last_event).isoformat()
+                if watch.last_event
+                else None
+            ),
+            "delivery_in_doubt": watch.in_doubt,
             "webhooks_configured": len(config.get("webhooks") or []),
             "config_keys": sorted(config),
             "me": REDACTED if session and session.me else None,

@@ -59,6 +59,19 @@ def _session_status(coordinator: WahaCoordinator) -> str | None:
     return None if status is SessionStatus.UNKNOWN else status.value.lower()
 
 
+def _session_attributes(coordinator: WahaCoordinator) -> dict[str, Any]:
+    """Return WAHA's own status and how events reach us (as of the last write)."""
+    watch = coordinator.monitor.delivery
+    return {
+        "raw_status": coordinator.monitor.raw_status,
+        "delivery": coordinator.delivery,
+        "last_event": (
+            dt_util.utc_from_timestamp(watch.last_event) if watch.last_event else None
+        ),
+        "delivery_in_doubt": watch.in_doubt,
+    }
+
+
 SESSION_STATUS = WahaSessionSensorDescription(
     key="session_status",
     translation_key="session_status",
@@ -66,7 +79,7 @@ SESSION_STATUS = WahaSessionSensorDescription(
     options=KNOWN_STATUSES,
     entity_category=EntityCategory.DIAGNOSTIC,
     value_fn=_session_status,
-    attributes_fn=lambda coordinator: {"raw_status": coordinator.monitor.raw_status},
+    attributes_fn=_session_attributes,
 )
 
 CONTACT_PRESENCE = WahaChatSensorDescription(
@@ -139,6 +152,8 @@ class WahaSessionSensor(WahaEntity, SensorEntity):
     """A sensor of the account device."""
 
     entity_description: WahaSessionSensorDescription
+    # It moves with every event seen by the minute's check: no history row for that.
+    _unrecorded_attributes = frozenset({"last_event"})
 
     @property
     def native_value(self) -> str | None:

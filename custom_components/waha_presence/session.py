@@ -14,6 +14,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from .api import WahaClient, check_version
 from .config_upkeep import ConfigUpkeep
 from .const import CONF_ACCOUNT_ID, DOMAIN, LOGGER, MIN_WAHA_VERSION
+from .delivery_watch import DeliveryWatch
 from .exceptions import (
     WahaAuthError,
     WahaCoreSessionError,
@@ -80,8 +81,14 @@ class SessionMonitor:
         # Envelope time and id of the last status event applied, kept across restarts.
         self.status_stamp: tuple[int, str] = (0, "")
         self._status_events = 0
-        self._core_refused = False
         self._unsub_watchdog: CALLBACK_TYPE | None = None
+        self.delivery = DeliveryWatch(
+            self.repairs,
+            session_name,
+            webhook_id=webhook_id,
+            webhook=webhook,
+            on_change=lambda: on_change(False),
+        )
 
     @property
     def available(self) -> bool:
@@ -160,21 +167,12 @@ class SessionMonitor:
 
     async def async_initialize(self) -> None:
         """Check WAHA's version, then read the session once; errors go to setup."""
+        server = await _async_check_server(self.client, self.repairs)
         try:
-            try:
-                server = await self.client.server_version()
-            except WahaNotFoundError as err:
-                # Not "no such session": a proxy's answer, or no WAHA we know.
-                raise WahaResponseError("WAHA has no /api/server/version") from err
-            check_version(server, MIN_WAHA_VERSION)
             session = await self._async_read()
-        except WahaVersionError as err:
-            self.repairs.update_version(err.version)
-            raise
         except WahaCoreSessionError:
             self.repairs.update_core_refusal(True)
             raise
-        self.repairs.update_version(None)
         self.repairs.update_core_refusal(False)
         if session.engine is None:
             # A STOPPED session names no engine (`engine: {}`), yet the config we
@@ -247,15 +245,7 @@ class SessionMonitor:
             return
         except WahaCoreSessionError:
             # WAHA was replaced by a Core edition: retrying will not bring the session.
-            if not self._core_refused:
-                LOGGER.warning(
-                    "WAHA at %s is WAHA Core, which serves only session `default`, "
-                    "not %s; see the repair",
-                    self.client.public_url,
-                    self.session_name,
-                )
-                self._core_refused = True
-                self.repairs.update_core_refusal(True)
+            self.repairs.update_core_refusal(True)
             self._set(reachable=False, flowing=True if reconnected else None)
             return
         except WahaError as err:
@@ -263,19 +253,20 @@ class SessionMonitor:
             LOGGER.debug("Session poll failed: %s", err)
             self._set(reachable=False, flowing=True if reconnected else None)
             return
-        if self._core_refused:
-            self._core_refused = False
-            self.repairs.update_core_refusal(False)
+        self.repairs.update_core_refusal(False)
+        status_changed = session.raw_status != self.raw_status
         # A new event stream counts from WAHA's answer on, not before: the
         # status from before the outage must not make entities available.
         rose = self._set(session=session, flowing=True if reconnected else None)
-        if not self._config_ok():
-            # WAHA Core forgets session configs when it restarts: put ours back.
-            try:
-                await self.async_ensure_config()
-            except WahaError as err:
-                LOGGER.warning("Could not restore the WAHA session config: %s", err)
-            return
+        if not self.config.held:
+            if not self._config_ok():
+                # WAHA Core forgets session configs when it restarts: put ours back.
+                try:
+                    await self.async_ensure_config()
+                except WahaError as err:
+                    LOGGER.warning("Could not restore the WAHA session config: %s", err)
+                return
+            self.delivery.polled(status_changed=status_changed)
         if rose and not reconnected:
             self._on_available()
 
@@ -288,16 +279,27 @@ class SessionMonitor:
     async def async_ensure_config(self) -> None:
         """PUT our delivery into the session config when missing (WAHA restarts it)."""
         assert self.session is not None
-        if await self.config.async_put(self.session, self.engine):
-            events = self._status_events
-            session = await self._async_fetch()
-            if events == self._status_events:
-                # WAHA restarts the session on a PUT, even if this answer came
-                # first: what is subscribed now would be lost, so wait for WORKING.
-                starting = SessionStatus.STARTING
-                session = replace(session, status=starting, raw_status=starting.value)
-            self._set(session=session)
-            self.config.kept(self.session, self.engine)
+        try:
+            put = await self.config.async_put(
+                self.session, self.engine, before=self.delivery.owe
+            )
+        except WahaError:
+            self.delivery.forgive()
+            raise
+        if not put:
+            return
+        events = self._status_events
+        session = await self._async_fetch()
+        if session.status is SessionStatus.STOPPED:
+            # WAHA starts no stopped session for a config change: no event is owed.
+            self.delivery.forgive()
+        elif events == self._status_events:
+            # WAHA restarts the session on a PUT, even if this answer came first:
+            # what is subscribed now would be lost, so wait for WORKING.
+            starting = SessionStatus.STARTING
+            session = replace(session, status=starting, raw_status=starting.value)
+        self._set(session=session)
+        self.config.kept(self.session, self.engine)
 
     # Events --------------------------------------------------------------------------
 
@@ -324,6 +326,24 @@ class SessionMonitor:
     def set_events_flowing(self, flowing: bool) -> None:
         """Record whether the event stream (WebSocket) is connected."""
         self._set(flowing=flowing)
+
+
+async def _async_check_server(
+    client: WahaClient, repairs: SessionRepairs
+) -> dict[str, Any]:
+    """Return WAHA's server answer; a WAHA too old is a setup error with a repair."""
+    try:
+        server = await client.server_version()
+    except WahaNotFoundError as err:
+        # Not "no such session": a proxy's answer, or no WAHA we know.
+        raise WahaResponseError("WAHA has no /api/server/version") from err
+    try:
+        check_version(server, MIN_WAHA_VERSION)
+    except WahaVersionError as err:
+        repairs.update_version(err.version)
+        raise
+    repairs.update_version(None)
+    return server
 
 
 @callback

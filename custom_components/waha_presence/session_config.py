@@ -21,6 +21,11 @@ def build_webhook(url: str, hmac_key: str) -> dict[str, Any]:
     }
 
 
+def masked_webhook_url(url: str, webhook_id: str) -> str:
+    """Return a webhook URL with its id cut out: the id is the webhook's secret."""
+    return url.replace(webhook_id, "…") if webhook_id else url
+
+
 def _is_ours(webhook: object, webhook_id: str) -> bool:
     return isinstance(webhook, dict) and webhook_id in str(webhook.get("url", ""))
 

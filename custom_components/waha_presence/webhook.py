@@ -10,7 +10,7 @@ from http import HTTPStatus
 from aiohttp import hdrs, web
 
 from homeassistant.components import webhook
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util.json import json_loads
 
 from .const import DOMAIN, LOGGER
@@ -76,6 +76,7 @@ class WahaWebhook:
         self._title = title
         self._warned = False
         self._on_event = on_event
+        self._watchers: list[Callable[[WahaEvent], None]] = []
 
     @callback
     def async_register(self) -> None:
@@ -93,6 +94,12 @@ class WahaWebhook:
     def async_unregister(self) -> None:
         """Stop accepting POSTs on the webhook."""
         webhook.async_unregister(self.hass, self.webhook_id)
+
+    @callback
+    def async_watch(self, watcher: Callable[[WahaEvent], None]) -> CALLBACK_TYPE:
+        """Also hand verified events to `watcher` (a delivery check) until undone."""
+        self._watchers.append(watcher)
+        return lambda: self._watchers.remove(watcher)
 
     def _reject(self, reason: str, remote: str | None) -> web.Response:
         if not self._warned:
@@ -135,6 +142,8 @@ class WahaWebhook:
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         try:
             accepted = self._on_event(event)
+            for watcher in self._watchers:
+                watcher(event)
         except Exception:  # noqa: BLE001 - logged with its traceback
             # A bug of ours must not reach HA's handler, which logs the webhook id.
             LOGGER.exception("Error applying WAHA event %s", event.event)
