@@ -713,12 +713,12 @@ async def test_track_chat_twice_is_refused_on_the_field(
 
 @pytest.mark.parametrize("tracked", [[chat_subentry(CAROL, "Carol")]])
 async def test_track_contact_by_lid_asks_waha(
-    hass: HomeAssistant, waha: WahaSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """A LID WAHA learnt only after setup is still matched to the tracked number."""
     carol_lid = "333333333333@lid"
     waha.session(SESSION).contacts[CAROL].lid = carol_lid
-    result = await _start_chat_flow(hass, init_integration)
+    result = await _start_chat_flow(hass, ready)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"chat": carol_lid}
     )
