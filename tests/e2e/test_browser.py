@@ -126,7 +126,7 @@ async def test_set_up_and_watch_presence(stack: Stack, browser: BrowserContext) 
     await chat.click()
     # Each chat shows its name beside its number; once picked, the field shows both.
     await page.get_by_text(re.compile(r"^Bob \(\+\d+\)$")).click()
-    await expect(chat).to_contain_text(f"Bob (+{BOB.split('@')[0]})")
+    await expect(chat).to_contain_text(f"Bob (+{BOB.split('@', 1)[0]})")
     await steps.shot("09_track_bob")
     await page.get_by_role("button", name="Submit").click()
     await expect(page.get_by_text("Created configuration for Bob.")).to_be_visible()
