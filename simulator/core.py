@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .const import TIER, VERSION
 from .ids import now_ms
 from .server import build_app
 from .world import DEFAULT_ME, SimWorld
@@ -15,29 +14,9 @@ __all__ = ["DEFAULT_ME", "WahaSimulator"]
 class WahaSimulator(SimWorld):
     """A WAHA server (2026.7.1 PLUS unless told) on loopback with scriptable sessions."""
 
-    def __init__(
-        self,
-        api_key: str = "test-api-key",
-        *,
-        restart_delay: float = 0.0,
-        auto_online_seconds: float = 25.0,
-        retry_delay_scale: float = 1.0,
-        engine: str = "NOWEB",
-        version: str = VERSION,
-        tier: str = TIER,
-    ) -> None:
-        """Create the simulator; `version` and `tier` pick the WAHA it plays."""
-        super().__init__(
-            api_key,
-            restart_delay=restart_delay,
-            auto_online_seconds=auto_online_seconds,
-            retry_delay_scale=retry_delay_scale,
-            engine=engine,
-            version=version,
-            tier=tier,
-        )
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
+    # Set by start(): the HTTP host's state, beside the world's.
+    _runner: web.AppRunner | None = None
+    _url: str | None = None
 
     @property
     def url(self) -> str:
