@@ -184,23 +184,24 @@ async def _async_apply(
         engine=session.engine,
     )
     try:
-        answer = await client.update_session_config(target.session, desired)
-    except WahaBadRequestError as err:
-        return _outcome(target, CONFIG_REJECTED, error=err.detail[:MAX_DETAIL])
-    if answer.status is SessionStatus.STOPPED:
-        # WAHA does not start a stopped session for a config change: no event comes.
-        error: str | None = SESSION_NOT_RESTARTED
-    else:
         try:
+            answer = await client.update_session_config(target.session, desired)
+        except WahaBadRequestError as err:
+            return _outcome(target, CONFIG_REJECTED, error=err.detail[:MAX_DETAIL])
+        if answer.status is SessionStatus.STOPPED:
+            # WAHA does not start a stopped session for a config change: no event.
+            error: str | None = SESSION_NOT_RESTARTED
+        else:
             error = await first.wait(silent)
-        except asyncio.CancelledError:
-            # The dialog was closed: leave no webhook behind that nobody receives.
-            if desired != found and not hass.is_stopping:
-                hass.async_create_background_task(
-                    _async_put_back(client, target.session, found),
-                    f"{DOMAIN} restore session config",
-                )
-            raise
+    except asyncio.CancelledError:
+        # The dialog was closed, perhaps while WAHA took our PUT: leave no webhook
+        # behind that nobody receives.
+        if desired != found and not hass.is_stopping:
+            hass.async_create_background_task(
+                _async_put_back(client, target.session, found),
+                f"{DOMAIN} restore session config",
+            )
+        raise
     LOGGER.debug("Delivery check of session %s: %s", target.session, error or "ok")
     if error is not None and desired != found:
         await _async_put_back(client, target.session, found)
