@@ -257,13 +257,14 @@ class WahaCoordinator:
             return True
         # WAHA's retries too: any event proves that delivery works.
         self.monitor.delivery.event()
-        if not self._gate.admit(event, now_ms()):
+        now = now_ms()
+        if not self._gate.admit(event, now):
             return False
         if self.tracker.is_duplicate(event.id):
             return True
         match event:
             case PresenceEvent():
-                self._apply(event.chat, event.timestamp, event.id)
+                self._apply(event.chat, event.timestamp, event.id, now)
             case StatusEvent():
                 self.monitor.handle_status_event(event)
         self.ordering.async_schedule_save()
@@ -271,9 +272,13 @@ class WahaCoordinator:
 
     @callback
     def _apply(
-        self, report: ChatPresences, timestamp: int | None, event_id: str = ""
+        self,
+        report: ChatPresences,
+        timestamp: int | None,
+        event_id: str = "",
+        now: int | None = None,
     ) -> None:
-        report = without_future_last_seen(report, now_ms())
+        report = without_future_last_seen(report, now_ms() if now is None else now)
         applied = self.tracker.apply(report, timestamp, event_id)
         if applied.lookup is not None:
             self.entry.async_create_background_task(
