@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import engines
+from . import api_pictures, engines
 from .delivery import split_query
 from .httputil import (
     ApiError,
@@ -147,7 +147,7 @@ async def profile(request: web.Request) -> web.Response:
 
 
 def _summary(chat_id: str, name: str | None) -> dict[str, Any]:
-    """Return one ChatSummary."""
+    """Return one ChatSummary, its picture still to be read."""
     return {
         "id": chat_id,
         "name": name,
@@ -160,16 +160,23 @@ def _summary(chat_id: str, name: str | None) -> dict[str, Any]:
 async def chats_overview(request: web.Request) -> web.Response:
     """Answer `GET /api/{session}/chats/overview?limit=&offset=&ids=`."""
     session = _stored(_path_session(request))
+    # Only chats that exist: a contact never chatted with has none.
     chats = [
         _summary(c.id, c.name or c.pushname)
         for c in session.contacts.values()
-        if c.on_whatsapp
+        if c.on_whatsapp and c.has_chat
     ]
     chats += [_summary(g.id, g.name) for g in session.groups.values()]
     if wanted := [i for i in split_query(request.query.getall("ids", []), "") if i]:
         ids = {normalize_chat_id(i) for i in wanted}
         chats = [chat for chat in chats if chat["id"] in ids]
-    return reply(_page(request, chats, 20))
+    page = _page(request, chats, 20)
+    for chat in page:
+        # WAHA reads it as the profile-picture endpoint does, from the same cache.
+        chat["picture"] = api_pictures.picture_url(
+            request, session, chat["id"], refresh=False
+        )
+    return reply(page)
 
 
 def _lid_pairs(session: SimSession) -> list[dict[str, Any]]:

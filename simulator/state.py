@@ -21,6 +21,8 @@ class SimContact:
     lid: str | None = None
     on_whatsapp: bool = True
     reports_as_lid: bool = False
+    # The account has a chat with this contact: it is in the chats overview.
+    has_chat: bool = True
     # The current profile picture's name; None: none, or privacy hides it.
     picture: str | None = None
     # WhatsApp refuses the lookup (`not-authorized`, rate limit).

@@ -143,3 +143,57 @@ async def test_control_sets_pictures(
         json={"chatId": "31644444444", "picture": "dave"},
     ) as response:
         assert (await response.json())["picture"] == "dave"
+
+
+async def _overview(api: aiohttp.ClientSession, *ids: str) -> dict[str, str | None]:
+    async with api.get(
+        "/api/default/chats/overview", params=[("ids", i) for i in ids]
+    ) as response:
+        assert response.status == 200
+        return {chat["id"]: chat["picture"] for chat in await response.json()}
+
+
+async def test_overview_answers_the_profile_picture_link(
+    sim: WahaSimulator, api: aiohttp.ClientSession
+) -> None:
+    """The overview's `picture` is the link the profile-picture endpoint gives."""
+    session = sim.session("default")
+    session.contacts[ALICE].picture = "alice"
+    session.contacts[BOB].picture, session.contacts[BOB].picture_refused = "b", True
+    session.groups[FAMILY].picture = "family"
+    pictures = await _overview(api, ALICE, BOB, CAROL, FAMILY)
+    assert pictures[ALICE] is not None
+    assert pictures[ALICE].startswith(f"{sim.url}/pps/")
+    # Hidden (Carol) or refused (Bob): null in both, as WAHA caches a failure.
+    assert pictures[BOB] is None
+    assert pictures[CAROL] is None
+    for chat_id in (ALICE, BOB, CAROL, FAMILY):
+        assert await _picture(api, chat_id) == (
+            200,
+            {"profilePictureURL": pictures[chat_id]},
+        )
+
+
+async def test_overview_shares_the_picture_cache(
+    sim: WahaSimulator, api: aiohttp.ClientSession
+) -> None:
+    """One cache: a link read singly is the overview's, a refresh shows in both."""
+    contact = sim.session("default").contacts[ALICE]
+    contact.picture = "alice"
+    _, first = await _picture(api, ALICE)
+    contact.picture = "alice-2"
+    assert await _overview(api, ALICE) == {ALICE: first["profilePictureURL"]}
+    _, second = await _picture(api, ALICE, refresh="true")
+    assert second["profilePictureURL"] != first["profilePictureURL"]
+    assert await _overview(api, ALICE) == {ALICE: second["profilePictureURL"]}
+
+
+async def test_overview_lists_only_existing_chats(
+    sim: WahaSimulator, api: aiohttp.ClientSession
+) -> None:
+    """A contact never chatted with is not in the overview; its picture still reads."""
+    contact = sim.session("default").contacts[CAROL]
+    contact.picture, contact.has_chat = "carol", False
+    assert set(await _overview(api, ALICE, CAROL)) == {ALICE}
+    _, body = await _picture(api, CAROL)
+    assert body["profilePictureURL"] is not None
