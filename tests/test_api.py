@@ -23,7 +23,7 @@ from custom_components.waha_presence.models import PresenceStatus, SessionStatus
 from simulator import WahaSimulator
 from simulator.const import OLD_VERSION
 
-from .const import ACCOUNT_ID, ALICE, ALICE_LID, API_KEY, SESSION
+from .const import ACCOUNT_ID, ALICE, ALICE_LID, API_KEY, BOB, CAROL, FAMILY, SESSION
 
 
 @pytest.fixture
@@ -57,6 +57,21 @@ async def test_reads(client: WahaClient, waha: WahaSimulator) -> None:
     assert any(chat["id"] == ALICE for chat in await client.chats_overview(SESSION))
     request = waha.requests[-1]
     assert request.headers["X-Api-Key"] == API_KEY
+
+
+async def test_chat_pictures(client: WahaClient, waha: WahaSimulator) -> None:
+    """One overview request gives each existing chat's link, or None."""
+    session = waha.session(SESSION)
+    session.contacts[ALICE].picture = "alice"
+    session.contacts[CAROL].has_chat = False
+    pictures = await client.chat_pictures(SESSION, [ALICE, BOB, CAROL, FAMILY])
+    assert set(pictures) == {ALICE, BOB, FAMILY}
+    assert pictures[ALICE] == await client.profile_picture(SESSION, ALICE)
+    assert pictures[ALICE] is not None
+    assert pictures[BOB] is None
+    overview = [r for r in waha.requests if r.path.endswith("/chats/overview")]
+    assert len(overview) == 1
+    assert overview[0].query["limit"] == "4"
 
 
 async def test_presence_calls(client: WahaClient, waha: WahaSimulator) -> None:

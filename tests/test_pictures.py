@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -31,9 +32,11 @@ from .const import (
     ALICE,
     ALICE_ONLINE,
     ALICE_PRESENCE,
+    API_KEY,
     BOB,
     BOB_LID,
     BOB_PRESENCE,
+    CAROL,
     FAMILY,
     FAMILY_ACTIVE,
     SESSION,
@@ -41,6 +44,7 @@ from .const import (
 from .helpers import settle, wait_for
 
 PICTURE_PATH = "/api/contacts/profile-picture"
+OVERVIEW_PATH = f"/api/{SESSION}/chats/overview"
 
 
 @pytest.fixture
@@ -60,12 +64,23 @@ def _picture(hass: HomeAssistant, entity_id: str) -> str | None:
 
 
 def _reads(waha: WahaSimulator, chat_id: str) -> list[dict[str, Any]]:
-    """Return the picture requests WAHA got for one chat, as query dicts."""
+    """Return the single picture requests WAHA got for one chat, as query dicts."""
     return [
         r.query
         for r in waha.requests
         if r.path == PICTURE_PATH and r.query["contactId"] == chat_id
     ]
+
+
+def _overviews(waha: WahaSimulator) -> int:
+    """Return how many chats-overview requests WAHA got."""
+    return sum(r.path == OVERVIEW_PATH for r in waha.requests)
+
+
+def _fail_reads(waha: WahaSimulator, status: int, body: dict[str, Any]) -> None:
+    """Answer the next overview and the next three single reads with an error."""
+    waha.fail_next("GET", OVERVIEW_PATH, status, body)
+    waha.fail_next("GET", PICTURE_PATH, status, body, count=3)
 
 
 async def _tick(
@@ -86,19 +101,18 @@ async def test_pictures_show_on_the_presence_sensors(
     assert alice.startswith(f"{pictured.url}/pps/")
     assert _picture(hass, FAMILY_ACTIVE) is not None
     assert _picture(hass, BOB_PRESENCE) is None
-    # One entity per chat shows it; WhatsApp was not asked past WAHA's cache.
+    # One entity per chat shows it; WhatsApp was not asked past WAHA's cache:
+    # one overview request read them all, Bob's hidden one (null) included.
     assert _picture(hass, ALICE_ONLINE) is None
-    assert _reads(pictured, ALICE) == [
-        {"contactId": ALICE, "session": SESSION, "refresh": "false"}
-    ]
-    assert len(_reads(pictured, BOB)) == 1
+    assert _overviews(pictured) == 1
+    assert _reads(pictured, ALICE) == _reads(pictured, BOB) == []
 
 
 async def test_setup_does_not_wait_for_pictures(
     hass: HomeAssistant, pictured: WahaSimulator, config_entry: MockConfigEntry
 ) -> None:
     """A slow picture read holds nothing up."""
-    pictured.delay_next("GET", PICTURE_PATH, 1.0, count=3)
+    pictured.delay_next("GET", OVERVIEW_PATH, 1.0)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -146,7 +160,7 @@ async def test_waha_refusing_keeps_things_working(
     retry: timedelta | None,
 ) -> None:
     """An error answer leaves the entity without a picture and is retried later."""
-    pictured.fail_next("GET", PICTURE_PATH, status, body, count=3)
+    _fail_reads(pictured, status, body)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await settle(hass)
@@ -166,7 +180,7 @@ async def test_pictures_retried_when_the_session_works_again(
 ) -> None:
     """Reads that failed while the session was down are retried once it works."""
     body = {"error": "Session status is not as expected", "session": SESSION}
-    pictured.fail_next("GET", PICTURE_PATH, 422, body, count=3)
+    _fail_reads(pictured, 422, body)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await settle(hass)
@@ -192,8 +206,9 @@ async def test_hidden_later_and_changed_pictures_follow_waha(
     await _tick(hass, freezer, timedelta(hours=13))
     assert _picture(hass, ALICE_PRESENCE) is None
     assert _picture(hass, BOB_PRESENCE) is not None
-    # Never more than one read a day, and never a forced refresh.
-    assert [q["refresh"] for q in _reads(pictured, ALICE)] == ["false", "false"]
+    # Never more than one read a day (one overview for all), never a forced refresh.
+    assert _overviews(pictured) == 2
+    assert _reads(pictured, ALICE) == []
 
 
 async def test_expiring_link_is_replaced_before_it_breaks(
@@ -221,7 +236,8 @@ async def test_expiring_link_is_replaced_before_it_breaks(
     await _tick(hass, freezer, timedelta(hours=1))
     third = _picture(hass, ALICE_PRESENCE)
     assert third not in (None, second)
-    assert _reads(pictured, ALICE)[-1]["refresh"] == "true"
+    # The overview gave the expiring link; only the refresh was asked singly.
+    assert [q["refresh"] for q in _reads(pictured, ALICE)] == ["true"]
     # If WAHA refuses then, a link that would break before the next try goes.
     pictured.fail_next("GET", PICTURE_PATH, 403, {"message": "Forbidden"}, count=2)
     await _tick(hass, freezer, timedelta(hours=1))
@@ -262,11 +278,21 @@ async def test_pictures_off_asks_waha_nothing(
     await settle(hass)
     assert _picture(hass, ALICE_PRESENCE) is None
     assert not [r for r in pictured.requests if r.path == PICTURE_PATH]
+    assert _overviews(pictured) == 0
+
+
+@pytest.fixture
+def number_hidden(waha: WahaSimulator) -> None:
+    """WAHA's LID list lacks Bob's pair: his LID does not tell his number."""
+    waha.session(SESSION).contacts[BOB].lid = None
 
 
 @pytest.mark.parametrize("tracked", [[chat_subentry(BOB_LID, "Bob")]])
 async def test_lid_contact_shows_no_number(
-    hass: HomeAssistant, ready: MockConfigEntry, device_registry: dr.DeviceRegistry
+    hass: HomeAssistant,
+    number_hidden: None,
+    ready: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A contact tracked by its LID has no number to show, and shows none."""
     bob = device_registry.async_get_device_by_identifier(
@@ -312,7 +338,7 @@ async def test_untracked_chat_is_forgotten(
     """A chat untracked while its picture is read is not shown or read again."""
     keeper = ready.runtime_data.coordinator.pictures
     keeper.async_set_enabled(False)
-    pictured.delay_next("GET", PICTURE_PATH, 0.3, count=3)
+    pictured.delay_next("GET", OVERVIEW_PATH, 0.3)
     keeper.async_set_enabled(True)
     subentry_id = next(
         sid for sid, sub in ready.subentries.items() if sub.unique_id == ALICE
@@ -322,5 +348,126 @@ async def test_untracked_chat_is_forgotten(
     assert ALICE not in keeper.chats
     keeper.async_check()
     await settle(hass)
-    assert len(_reads(pictured, ALICE)) == 2
+    assert _overviews(pictured) == 2
+    assert _reads(pictured, ALICE) == []
     assert _picture(hass, FAMILY_ACTIVE) is not None
+
+
+# Chats enough for three overview pages (50, 50, 1) with Alice, Bob and Family.
+FRIENDS = [f"3170000{n:04d}@c.us" for n in range(98)]
+CROWD = [
+    chat_subentry(ALICE, "Alice"),
+    chat_subentry(BOB, "Bob"),
+    chat_subentry(FAMILY, "Family"),
+    *(chat_subentry(chat_id, f"Friend {n}") for n, chat_id in enumerate(FRIENDS)),
+]
+
+
+@pytest.fixture
+def crowd(pictured: WahaSimulator) -> WahaSimulator:
+    """Add 98 contacts with a chat; every seventh hides the picture."""
+    for n, chat_id in enumerate(FRIENDS):
+        picture = None if n % 7 == 0 else f"friend-{n}"
+        pictured.add_contact(SESSION, chat_id, name=f"Friend {n}", picture=picture)
+    return pictured
+
+
+async def _requests_counted(waha: WahaSimulator) -> int:
+    """Return the simulator's request count, from its stats control API."""
+    async with (
+        aiohttp.ClientSession(headers={"X-Api-Key": API_KEY}) as api,
+        api.get(f"{waha.url}/_sim/stats") as response,
+    ):
+        count: int = (await response.json())["requests"]
+    return count
+
+
+@pytest.mark.parametrize("tracked", [CROWD])
+async def test_many_pictures_take_few_requests(
+    hass: HomeAssistant, crowd: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """101 chats' pictures come in three overview requests, none read singly."""
+    keeper = ready.runtime_data.coordinator.pictures
+    session = crowd.session(SESSION)
+    for chat_id, chat in keeper.chats.items():
+        has_one = (session.groups.get(chat_id) or session.contacts[chat_id]).picture
+        assert (chat.picture is not None) is (has_one is not None)
+    assert _overviews(crowd) == 3
+    assert not [r for r in crowd.requests if r.path == PICTURE_PATH]
+    # Read all again: the simulator counts three requests, no more.
+    keeper.async_set_enabled(False)
+    before = await _requests_counted(crowd)
+    keeper.async_set_enabled(True)
+    await settle(hass)
+    assert await _requests_counted(crowd) - before == 3
+    assert sum(chat.picture is not None for chat in keeper.chats.values()) == 86
+
+
+@pytest.mark.parametrize(
+    "tracked", [[chat_subentry(ALICE, "Alice"), chat_subentry(CAROL, "Carol")]]
+)
+async def test_contact_without_a_chat_is_read_singly(
+    hass: HomeAssistant, pictured: WahaSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A contact never chatted with is not in the overview: read on its own."""
+    carol = pictured.session(SESSION).contacts[CAROL]
+    carol.picture, carol.has_chat = "carol", False
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await settle(hass)
+    assert _picture(hass, "sensor.carol_presence") is not None
+    assert _picture(hass, ALICE_PRESENCE) is not None
+    assert _reads(pictured, CAROL) == [
+        {"contactId": CAROL, "session": SESSION, "refresh": "false"}
+    ]
+    assert _reads(pictured, ALICE) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (500, {"statusCode": 500, "message": "Internal server error"}),
+        (400, nest_error(400, "Enable NOWEB store when starting a new session.")),
+        (404, {"statusCode": 404, "message": "Cannot GET /api/default/chats"}),
+    ],
+)
+async def test_failed_overview_falls_back_to_single_reads(
+    hass: HomeAssistant,
+    pictured: WahaSimulator,
+    config_entry: MockConfigEntry,
+    status: int,
+    body: dict[str, Any],
+) -> None:
+    """WAHA refusing the overview loses no chat: each is read on its own."""
+    pictured.fail_next("GET", OVERVIEW_PATH, status, body)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await settle(hass)
+    assert _picture(hass, ALICE_PRESENCE) is not None
+    assert _picture(hass, FAMILY_ACTIVE) is not None
+    assert _picture(hass, BOB_PRESENCE) is None
+    for chat_id in (ALICE, BOB, FAMILY):
+        assert len(_reads(pictured, chat_id)) == 1
+
+
+async def test_overview_out_of_reach_is_retried_within_the_hour(
+    hass: HomeAssistant,
+    pictured: WahaSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """WAHA dropping the overview: nothing asked singly, all asked again an hour on."""
+    # aiohttp sends an idempotent request again once when a reused connection drops.
+    pictured.drop_next("GET", OVERVIEW_PATH, count=2)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await settle(hass)
+    while pictured.take_failure("GET", OVERVIEW_PATH):
+        pass  # a drop left unused, had the connection been new
+    assert _picture(hass, ALICE_PRESENCE) is None
+    assert not [r for r in pictured.requests if r.path == PICTURE_PATH]
+    asked = _overviews(pictured)
+    await _tick(hass, freezer, timedelta(minutes=65))
+    assert _picture(hass, ALICE_PRESENCE) is not None
+    assert _picture(hass, FAMILY_ACTIVE) is not None
+    assert _overviews(pictured) == asked + 1

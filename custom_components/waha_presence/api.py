@@ -217,10 +217,7 @@ class WahaClient:
             session_name=name,
         )
         # Older WEBJS leaves the key out (`undefined`) where newer WAHA sends null.
-        url = _as_dict(data).get("profilePictureURL")
-        if isinstance(url, str) and url.startswith(("https://", "http://")):
-            return url
-        return None
+        return _link(_as_dict(data).get("profilePictureURL"))
 
     async def get_contact(self, name: str, contact_id: str) -> dict[str, Any] | None:
         """Return WAHA's contact object (engine-specific), or None."""
@@ -252,6 +249,16 @@ class WahaClient:
         if not isinstance(data, list):
             raise WahaResponseError("chats overview is not a list")
         return [item for item in data if isinstance(item, dict)]
+
+    async def chat_pictures(self, name: str, ids: list[str]) -> dict[str, str | None]:
+        """Return the picture link (None: none) of each chat of `ids` that exists."""
+        # WAHA reads each from the cache the profile-picture endpoint uses.
+        pictures: dict[str, str | None] = {}
+        for chat in await self.chats_overview(name, limit=len(ids), ids=ids):
+            # A summary without the key says nothing: that chat is read singly.
+            if isinstance(chat_id := chat.get("id"), str) and "picture" in chat:
+                pictures[chat_id] = _link(chat["picture"])
+        return pictures
 
     async def lid_for_phone(self, name: str, chat_id: str) -> str | None:
         """Return the LID of a `@c.us` id, or None when WhatsApp keeps it hidden."""
@@ -322,6 +329,13 @@ def public_url(url: str) -> str:
         return str(URL(url).with_user(None)).rstrip("/")
     except ValueError:
         return url
+
+
+def _link(value: Any) -> str | None:
+    """Return a picture link WAHA gave, or None when it gave none."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value
+    return None
 
 
 def _seg(value: str) -> str:

@@ -24,6 +24,8 @@ PICTURE_CHECK_INTERVAL = timedelta(hours=1)
 # A link WhatsApp lets expire within this margin is replaced before it breaks.
 EXPIRY_MARGIN = timedelta(hours=2)
 PICTURE_CONCURRENCY = 2
+# Chats asked of the chats overview at once: keeps the GET URL short.
+OVERVIEW_PAGE = 50
 
 
 def link_expiry(url: str) -> datetime | None:
@@ -138,24 +140,57 @@ class PictureKeeper:
         self.async_check()
 
     async def _async_read_all(self, chat_ids: list[str]) -> None:
-        """Read some pictures, a few at a time: WhatsApp rate-limits lookups."""
+        """Read due pictures a page at a time from the overview, the rest singly."""
+        try:
+            for start in range(0, len(chat_ids), OVERVIEW_PAGE):
+                page = chat_ids[start : start + OVERVIEW_PAGE]
+                await self._async_read_page(page)
+                self._reading.difference_update(page)
+        finally:
+            self._reading.difference_update(chat_ids)
+
+    async def _async_read_page(self, chat_ids: list[str]) -> None:
+        """Read a page of links in one request; ask singly for what it lacks."""
+        now = dt_util.utcnow()
+        try:
+            found = await self.client.chat_pictures(self.session_name, chat_ids)
+        except (WahaConnectionError, WahaSessionNotReadyError) as err:
+            LOGGER.debug("Cannot read pictures yet: %s", err)
+            self._failed.update(chat_ids)
+            for chat_id in chat_ids:
+                self._after_failure(chat_id, now, PICTURE_CHECK_INTERVAL)
+            return
+        except WahaError as err:
+            LOGGER.debug("Chats overview gives no pictures, reading singly: %s", err)
+            found = {}
+        singles: list[tuple[str, bool]] = []
+        for chat_id in chat_ids:
+            if chat_id not in found:
+                # No chat with them yet: the overview does not list it.
+                singles.append((chat_id, False))
+            elif (url := found[chat_id]) is not None and _expires_by(
+                url, now + EXPIRY_MARGIN
+            ):
+                singles.append((chat_id, True))
+            else:
+                self._apply(chat_id, now, url)
+        # WhatsApp rate-limits lookups: a few at a time.
         limit = asyncio.Semaphore(PICTURE_CONCURRENCY)
 
-        async def read(chat_id: str) -> None:
+        async def read(chat_id: str, expiring: bool) -> None:
             async with limit:
-                try:
-                    await self._async_read(chat_id)
-                finally:
-                    self._reading.discard(chat_id)
+                await self._async_read(chat_id, expiring=expiring)
 
-        await asyncio.gather(*(read(chat_id) for chat_id in chat_ids))
+        await asyncio.gather(*(read(chat_id, exp) for chat_id, exp in singles))
 
-    async def _async_read(self, chat_id: str) -> None:
+    async def _async_read(self, chat_id: str, *, expiring: bool) -> None:
         """Read one chat's link; a link about to expire is asked of WhatsApp anew."""
         now = dt_util.utcnow()
         try:
-            url = await self.client.profile_picture(self.session_name, chat_id)
-            if url is not None and _expires_by(url, now + EXPIRY_MARGIN):
+            url = None
+            if not expiring:
+                url = await self.client.profile_picture(self.session_name, chat_id)
+            if expiring or (url is not None and _expires_by(url, now + EXPIRY_MARGIN)):
                 url = await self.client.profile_picture(
                     self.session_name, chat_id, refresh=True
                 )
@@ -169,6 +204,11 @@ class PictureKeeper:
             LOGGER.debug("WAHA gives no picture of %s: %s", chat_id, err)
             self._after_failure(chat_id, now, PICTURE_REFRESH)
             return
+        self._apply(chat_id, now, url)
+
+    @callback
+    def _apply(self, chat_id: str, now: datetime, url: str | None) -> None:
+        """Show a link read at `now`, and set when to read it again."""
         self._failed.discard(chat_id)
         if not self.enabled or (chat := self.chats.get(chat_id)) is None:
             return
