@@ -127,6 +127,9 @@ async def test_reconnect_writes_account_entities_once(
     """Coming back after a lost event stream is one change: one write each."""
     runtime = init_integration.runtime_data
     await wait_for(hass, lambda: runtime.coordinator.available)
+    # The event stream is up and its catch-up (session read, subscribe) is over.
+    await wait_for(hass, runtime.websocket.connected.is_set)
+    await wait_for(hass, lambda: ALICE in waha.session(SESSION).subscriptions)
     port = int(waha.url.rsplit(":", 1)[1])
     await waha.stop()
     await wait_for(hass, lambda: not runtime.coordinator.available)
