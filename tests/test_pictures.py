@@ -353,7 +353,7 @@ async def test_untracked_chat_is_forgotten(
     assert _picture(hass, FAMILY_ACTIVE) is not None
 
 
-# Chats enough for three overview pages (50, 50, 1) with Alice, Bob and Family.
+# Chats enough for six overview pages (20 × 5, 1) with Alice, Bob and Family.
 FRIENDS = [f"3170000{n:04d}@c.us" for n in range(98)]
 CROWD = [
     chat_subentry(ALICE, "Alice"),
@@ -386,20 +386,20 @@ async def _requests_counted(waha: WahaSimulator) -> int:
 async def test_many_pictures_take_few_requests(
     hass: HomeAssistant, crowd: WahaSimulator, ready: MockConfigEntry
 ) -> None:
-    """101 chats' pictures come in three overview requests, none read singly."""
+    """101 chats' pictures come in six overview requests, none read singly."""
     keeper = ready.runtime_data.coordinator.pictures
     session = crowd.session(SESSION)
     for chat_id, chat in keeper.chats.items():
         has_one = (session.groups.get(chat_id) or session.contacts[chat_id]).picture
         assert (chat.picture is not None) is (has_one is not None)
-    assert _overviews(crowd) == 3
+    assert _overviews(crowd) == 6
     assert not [r for r in crowd.requests if r.path == PICTURE_PATH]
-    # Read all again: the simulator counts three requests, no more.
+    # Read all again: the simulator counts six requests, no more.
     keeper.async_set_enabled(False)
     before = await _requests_counted(crowd)
     keeper.async_set_enabled(True)
     await settle(hass)
-    assert await _requests_counted(crowd) - before == 3
+    assert await _requests_counted(crowd) - before == 6
     assert sum(chat.picture is not None for chat in keeper.chats.values()) == 86
 
 

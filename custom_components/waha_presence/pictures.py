@@ -24,8 +24,10 @@ PICTURE_CHECK_INTERVAL = timedelta(hours=1)
 # A link WhatsApp lets expire within this margin is replaced before it breaks.
 EXPIRY_MARGIN = timedelta(hours=2)
 PICTURE_CONCURRENCY = 2
-# Chats asked of the chats overview at once: keeps the GET URL short.
-OVERVIEW_PAGE = 50
+# Chats asked of the chats overview at once. WAHA looks a page's pictures up in
+# parallel, so a cold cache sends WhatsApp this many lookups together: WAHA's own
+# default page size keeps that burst modest (and the GET URL short).
+OVERVIEW_PAGE = 20
 
 
 def link_expiry(url: str) -> datetime | None:
