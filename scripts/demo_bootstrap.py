@@ -2,8 +2,9 @@
 
 # `config` writes the configuration directory; `bootstrap` waits for Home Assistant,
 # finishes onboarding (creating the demo user), adds the integration through the real
-# config flow and tracks the demo chats through the subentry flow. Both are idempotent.
-# tests/e2e imports this module too.
+# config flow, tracks the demo chats through the subentry flow and adds the dashboard
+# (docs/dashboard.yaml, once). Both are idempotent.
+# tests/e2e imports this module too. Run it as `python -m scripts.demo_bootstrap`.
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import aiohttp
+
+from scripts import demo_dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION_DIR = ROOT / "custom_components" / "waha_presence"
@@ -385,16 +390,27 @@ class HomeAssistantApi:
             step = self.request("POST", path, {"handler": [entry_id, SUBENTRY_TYPE]})
             if step["type"] != "form":
                 raise BootstrapError(f"the subentry flow did not start: {step}")
-            offered = {o["label"]: o["value"] for o in _select_options(step, "chat")}
-            if name not in offered:
+            offered = _offered(_select_options(step, "chat"), name)
+            if offered is None:
                 # Already tracked chats are no longer offered.
                 self.request("DELETE", f"{path}/{step['flow_id']}")
                 continue
-            step = self._submit(path, step, "user", {"chat": offered[name]})
+            step = self._submit(path, step, "user", {"chat": offered})
             if step["type"] != "create_entry":
                 raise BootstrapError(f"tracking {name} ended with {step}")
             added.append(name)
         return added
+
+    def install_dashboard(self) -> bool:
+        """Add the shipped dashboard unless it exists; return whether it was added."""
+        if self.token is None:
+            raise BootstrapError("log in before adding the dashboard")
+        try:
+            return demo_dashboard.install(
+                self.base_url, self.token, demo_dashboard.load()
+            )
+        except (demo_dashboard.DashboardError, aiohttp.ClientError, OSError) as err:
+            raise BootstrapError(f"adding the dashboard failed: {err}") from err
 
     def _submit(
         self,
@@ -443,6 +459,15 @@ def _select_options(step: Mapping[str, Any], name: str) -> list[dict[str, str]]:
     return options
 
 
+def _offered(options: Iterable[Mapping[str, str]], name: str) -> str | None:
+    """Return the picker value of the chat named name ("Bob (+316…)" or "Family")."""
+    for option in options:
+        label = option["label"]
+        if label == name or label.startswith(f"{name} ("):
+            return option["value"]
+    return None
+
+
 def _poll(check: Callable[[], bool], timeout: float, message: str) -> None:
     """Call check until it returns True, or raise after timeout seconds."""
     deadline = time.monotonic() + timeout
@@ -480,6 +505,8 @@ def bootstrap(
     api.wait_until_loaded(entry_id, timeout)
     if added := api.track_chats(entry_id, chats):
         _say(f"tracking {', '.join(added)}")
+    if api.install_dashboard():
+        _say(f"dashboard {demo_dashboard.TITLE!r} added to the sidebar")
 
 
 def _say(message: str) -> None:

@@ -43,13 +43,32 @@ def seed_demo(sim: SimWorld, *, engine: str = "NOWEB") -> None:
         me=ACCOUNT,
         config=engines.store_config(engine),
     )
-    sim.add_contact(DEMO_SESSION, ALICE, name="Alice", lid="111111111111@lid")
-    sim.add_contact(DEMO_SESSION, BOB, name="Bob", lid=BOB_LID, reports_as_lid=True)
-    sim.add_contact(DEMO_SESSION, CAROL, pushname="Carol", lid="333333333333@lid")
-    sim.add_contact(DEMO_SESSION, DAN, name="Dan")
-    sim.add_contact(DEMO_SESSION, EVE, name="Eve")
+    # Each has a profile picture (the simulator's CDN draws its first letter), except
+    # Frank and the Book club, who show what a hidden picture looks like.
+    sim.add_contact(
+        DEMO_SESSION, ALICE, name="Alice", lid="111111111111@lid", picture="alice"
+    )
+    sim.add_contact(
+        DEMO_SESSION,
+        BOB,
+        name="Bob",
+        lid=BOB_LID,
+        reports_as_lid=True,
+        picture="bob",
+    )
+    sim.add_contact(
+        DEMO_SESSION, CAROL, pushname="Carol", lid="333333333333@lid", picture="carol"
+    )
+    sim.add_contact(DEMO_SESSION, DAN, name="Dan", picture="dan")
+    sim.add_contact(DEMO_SESSION, EVE, name="Eve", picture="eve")
     sim.add_contact(DEMO_SESSION, FRANK, pushname="Frank")
-    sim.add_group(DEMO_SESSION, FAMILY, name="Family", participants=FAMILY_MEMBERS)
+    sim.add_group(
+        DEMO_SESSION,
+        FAMILY,
+        name="Family",
+        participants=FAMILY_MEMBERS,
+        picture="family",
+    )
     sim.add_group(
         DEMO_SESSION, BOOK_CLUB, name="Book club", participants=BOOK_CLUB_MEMBERS
     )

@@ -36,6 +36,8 @@ class Stack:
     api_key: str
     login: demo_bootstrap.Login
     artifacts: Path
+    # Logged in as the onboarded user: what the demo bootstrap does, the test can do.
+    api: demo_bootstrap.HomeAssistantApi
 
     def waha(self, method: str, path: str, body: dict[str, Any]) -> Any:
         """Call the simulator's API (the `/_sim/` control API included)."""
@@ -145,6 +147,7 @@ def stack(socket_enabled: None, tmp_path: Path, chromium: str) -> Iterator[Stack
             api_key=API_KEY,
             login=LOGIN,
             artifacts=ARTIFACTS,
+            api=api,
         )
     finally:
         for process in reversed(processes):

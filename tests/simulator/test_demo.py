@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import aiohttp
+
 from simulator import WahaSimulator
 from simulator.demo import (
     ALICE,
     BOB,
     BOB_LID,
     BOOK_CLUB,
+    CAROL,
     DAN,
     EVE,
     FAMILY,
@@ -52,5 +55,36 @@ async def test_every_tracked_contact_moves(socket_enabled: None) -> None:
             None, lambda: {ALICE, BOB_LID, EVE, FAMILY} <= set(session.presences)
         )
         assert not {DAN, FRANK, BOOK_CLUB} & set(session.presences)
+    finally:
+        await sim.stop()
+
+
+async def test_demo_chats_have_pictures_a_browser_loads(socket_enabled: None) -> None:
+    """Tracked contacts and Family have a picture link that loads without a key."""
+    sim = WahaSimulator(API_KEY)
+    seed_demo(sim)
+    await sim.start()
+    headers = {"X-Api-Key": API_KEY}
+    try:
+        async with aiohttp.ClientSession() as client:
+            for chat_id in (ALICE, BOB, CAROL, DAN, EVE, FAMILY):
+                async with client.get(
+                    f"{sim.url}/api/contacts/profile-picture",
+                    params={"contactId": chat_id, "session": "default"},
+                    headers=headers,
+                ) as response:
+                    url = (await response.json())["profilePictureURL"]
+                assert "oe=" in url, chat_id
+                # As a browser: no API key.
+                async with client.get(url) as response:
+                    assert response.status == 200, chat_id
+                    assert response.content_type == "image/svg+xml"
+            # A picture hidden by privacy: none, as WAHA answers.
+            async with client.get(
+                f"{sim.url}/api/contacts/profile-picture",
+                params={"contactId": FRANK, "session": "default"},
+                headers=headers,
+            ) as response:
+                assert await response.json() == {"profilePictureURL": None}
     finally:
         await sim.stop()
