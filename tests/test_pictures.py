@@ -353,7 +353,7 @@ async def test_untracked_chat_is_forgotten(
     assert _picture(hass, FAMILY_ACTIVE) is not None
 
 
-# Chats enough for six overview pages (20 × 5, 1) with Alice, Bob and Family.
+# Chats enough for six overview pages (five of 20, then 1) with Alice, Bob and Family.
 FRIENDS = [f"3170000{n:04d}@c.us" for n in range(98)]
 CROWD = [
     chat_subentry(ALICE, "Alice"),

@@ -142,8 +142,11 @@ class WahaChatEntity(Entity):
         """Write the state once; `update` is None when availability changed."""
         if update is None:
             self._async_write_availability()
-        elif any(self._wants(change) for change in update.changes):
-            self._async_write_change(update)
+            return
+        for change in update.changes:
+            if self._wants(change):
+                self._async_write_change(update)
+                return
 
     @callback
     def _async_write_change(self, update: ChatUpdate) -> None:

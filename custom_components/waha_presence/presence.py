@@ -44,17 +44,15 @@ class ChatState:
     picture: str | None = None
     participants: dict[str, ParticipantState] = field(default_factory=dict)
     contact: ParticipantState = field(init=False)
+    # Read several times per event: known from the id, so decided once.
+    is_group: bool = field(init=False)
 
     def __post_init__(self) -> None:
         """Key a direct chat's one participant, the contact, by the chat id."""
         self.contact = ParticipantState()
-        if not is_group(self.chat_id):
+        self.is_group = is_group(self.chat_id)
+        if not self.is_group:
             self.participants[self.chat_id] = self.contact
-
-    @property
-    def is_group(self) -> bool:
-        """Return True when the chat is a group."""
-        return is_group(self.chat_id)
 
     def members_with(self, presence: PresenceStatus) -> list[str]:
         """Return the participants of a group that currently show `presence`."""
