@@ -302,6 +302,30 @@ async def test_lid_contact_shows_no_number(
     assert (bob.serial_number, bob.configuration_url) == (None, None)
 
 
+@pytest.mark.parametrize("tracked", [[chat_subentry(BOB_LID, "Bob")]])
+async def test_lid_contact_shows_the_number_once_learned(
+    hass: HomeAssistant,
+    waha: WahaSimulator,
+    number_hidden: None,
+    ready: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """WAHA tells Bob's number hours after setup: his device shows it then."""
+    waha.session(SESSION).contacts[BOB].lid = BOB_LID
+    freezer.tick(timedelta(hours=6, minutes=1))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    bob = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{ACCOUNT_ID}_{BOB_LID}"), ready.entry_id
+    )
+    assert bob is not None
+    assert (bob.serial_number, bob.configuration_url) == (
+        "+31622222222",
+        "https://wa.me/31622222222",
+    )
+
+
 async def test_contact_devices_show_the_number(
     hass: HomeAssistant, ready: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:

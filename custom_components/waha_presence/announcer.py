@@ -23,6 +23,7 @@ from .const import (
     EVENT_PRESENCE_CHANGED,
     LOGGER,
 )
+from .entity import chat_device_identifier
 from .exceptions import WahaError
 from .presence import ChatState, PresenceChange, PresenceTracker
 
@@ -146,9 +147,6 @@ class PresenceAnnouncer:
         """Return the chat's device id; None before its entities made the device."""
         if (known := self._device_ids.get(chat_id)) is not None:
             return known
-        # Imported here: entity.py imports the coordinator, which imports us.
-        from .entity import chat_device_identifier
-
         device = dr.async_get(self.hass).async_get_device_by_identifier(
             chat_device_identifier(self.account_id, chat_id), self.entry.entry_id
         )

@@ -23,6 +23,7 @@ from .const import (
     LOGGER,
     SUBENTRY_CHAT,
 )
+from .entity import async_show_learned_numbers
 from .exceptions import (
     WahaConnectionError,
     WahaError,
@@ -105,6 +106,9 @@ class WahaCoordinator:
             self.tracker,
             self.monitor,
             on_read=lambda report: self._apply(report, None),
+            on_learned=lambda chats: async_show_learned_numbers(
+                hass, account_id, chats
+            ),
         )
         self.announcer = PresenceAnnouncer(
             hass,

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from homeassistant.core import Context, callback
+from typing import TYPE_CHECKING
+
+from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .coordinator import WahaCoordinator
 from .listeners import ChatUpdate
+from .models import is_lid
 from .presence import ChatState, PresenceChange
+
+if TYPE_CHECKING:
+    # The coordinator imports this module to name devices: typing only, here.
+    from .coordinator import WahaCoordinator
 
 
 def chat_device_identifier(account_id: str, chat_id: str) -> tuple[str, str]:
@@ -53,6 +60,26 @@ def phone_of(chat: ChatState) -> str | None:
         if chat_id and chat_id.endswith("@c.us"):
             return chat_id.split("@", 1)[0]
     return None
+
+
+@callback
+def async_show_learned_numbers(
+    hass: HomeAssistant, account_id: str, chats: list[ChatState]
+) -> None:
+    """Give the devices of contacts tracked by LID the number WAHA has told since."""
+    registry = dr.async_get(hass)
+    for chat in chats:
+        if not is_lid(chat.chat_id) or (number := phone_of(chat)) is None:
+            continue
+        device = registry.async_get_device(
+            identifiers={chat_device_identifier(account_id, chat.chat_id)}
+        )
+        if device is not None and device.serial_number != f"+{number}":
+            registry.async_update_device(
+                device.id,
+                serial_number=f"+{number}",
+                configuration_url=f"https://wa.me/{number}",
+            )
 
 
 class WahaEntity(Entity):

@@ -50,6 +50,7 @@ class SubscriptionKeeper:
         tracker: PresenceTracker,
         monitor: SessionMonitor,
         on_read: Callable[[ChatPresences], None],
+        on_learned: Callable[[list[ChatState]], None],
     ) -> None:
         """Keep what upkeep needs; `on_read` gets each presence WAHA had cached."""
         self.hass = hass
@@ -59,6 +60,8 @@ class SubscriptionKeeper:
         self.tracker = tracker
         self.monitor = monitor
         self._on_read = on_read
+        # Told which chats may have learned their other id from WAHA's LID list.
+        self._on_learned = on_learned
         self.lids = LidDirectory(
             client,
             self.session_name,
@@ -141,7 +144,7 @@ class SubscriptionKeeper:
                     # Setup and WAHA's WORKING both ask: once per epoch is enough.
                     return
                 self._synced_epoch = epoch
-            await self.lids.async_learn(chats)
+            await self._async_learn_lids(chats)
             await self._bounded(self._async_subscribe, chats)
             if not read_state:
                 return
@@ -228,8 +231,12 @@ class SubscriptionKeeper:
             await self._async_subscribe_id(chat_id)
             return
         # The pass that failed may not have learned the contact's LID either.
-        await self.lids.async_learn([chat])
+        await self._async_learn_lids([chat])
         await self._async_subscribe(chat)
+
+    async def _async_learn_lids(self, chats: list[ChatState]) -> None:
+        await self.lids.async_learn(chats)
+        self._on_learned(chats)
 
     async def _async_read_state(self, chats: list[ChatState]) -> None:
         if lists_all_presences(self.monitor.engine):
