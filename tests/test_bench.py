@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from typing import Any
 
 from bench import gc_passes
 
@@ -78,6 +79,16 @@ SCALE_FIELDS = (
     "latency_p99_ms",
 )
 NUMBER = r"-?\d+\.\d\d"
+
+
+def _scale_module() -> Any:
+    """Load bench/scale.py as a module (it is a script, not a package member)."""
+    spec = importlib.util.spec_from_file_location("bench_scale", SCALE)
+    assert spec is not None
+    assert spec.loader is not None
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    return scale
 
 
 def _line(kind: str, figures: dict[str, float]) -> str:
@@ -153,11 +164,7 @@ def test_scale_benchmark_runs() -> None:
 
 def test_scale_verdict() -> None:
     """Targets are judged per size; the request targets from 100 chats on."""
-    spec = importlib.util.spec_from_file_location("bench_scale", SCALE)
-    assert spec is not None
-    assert spec.loader is not None
-    scale = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scale)
+    scale = _scale_module()
     size = {
         "chats": 1000,
         "setup_s": 9.0,
@@ -192,11 +199,7 @@ def test_scale_verdict() -> None:
 
 def test_scale_verdict_names_a_full_collector_pass() -> None:
     """A missed block that a full collector pass made is still missed, and said so."""
-    spec = importlib.util.spec_from_file_location("bench_scale", SCALE)
-    assert spec is not None
-    assert spec.loader is not None
-    scale = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scale)
+    scale = _scale_module()
     size = {
         "setup_s": 4.0,
         "reload_s": 4.0,
