@@ -70,6 +70,7 @@ async def test_blueprint_loads_and_triggers(hass: HomeAssistant) -> None:
     async with asyncio.timeout(5):
         await notified.wait()
     assert len(calls) == 1
+    # A sensor without a device is named by its own name.
     assert calls[0].data == {"title": "WhatsApp", "message": "Alice Online is online"}
     hass.states.async_set("binary_sensor.alice_online", "off")
     hass.states.async_set("binary_sensor.alice_online", "on")

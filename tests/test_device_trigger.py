@@ -85,6 +85,7 @@ def _on(device: str, trigger_type: str) -> dict[str, Any]:
                 "data": {
                     "type": trigger_type,
                     "name": "{{ trigger.event.data.name }}",
+                    "description": "{{ trigger.description }}",
                     "presence": "{{ states('" + BOB_PRESENCE + "') }}",
                 },
             }
@@ -142,16 +143,29 @@ async def test_contact_triggers_fire(
     """Bob's triggers fire on his changes, after his entities show them."""
     bob = device_id(hass, ready, BOB)
     await _automate(hass, *(_on(bob, kind) for kind in sorted(CONTACT_TYPES)))
-    for presence in ("online", "typing", "typing", "paused", "offline"):
+    sequence = (
+        "online",
+        "typing",
+        "typing",
+        "paused",
+        "recording",
+        "paused",
+        "offline",
+    )
+    for presence in sequence:
         await waha.set_contact_presence(SESSION, BOB, presence)
         await settle(hass)
-    await wait_for(hass, lambda: len(calls) == 4)
+    await wait_for(hass, lambda: len(calls) == 6)
     # NOWEB reports a pause as online: still "stopped typing".
-    assert [(c.data["type"], c.data["name"], c.data["presence"]) for c in calls] == [
-        ("came_online", "Bob", "online"),
-        ("started_typing", "Bob", "typing"),
-        ("stopped_typing", "Bob", "online"),
-        ("went_offline", "Bob", "offline"),
+    assert [
+        (c.data["type"], c.data["description"], c.data["presence"]) for c in calls
+    ] == [
+        ("came_online", "Bob came online", "online"),
+        ("started_typing", "Bob started typing", "typing"),
+        ("stopped_typing", "Bob stopped typing", "online"),
+        ("started_recording", "Bob started recording", "recording"),
+        ("stopped_recording", "Bob stopped recording", "online"),
+        ("went_offline", "Bob went offline", "offline"),
     ]
 
 
@@ -172,7 +186,7 @@ async def test_group_trigger_names_the_member(
     await wait_for(hass, lambda: len(calls) == 1)
     await waha.set_group_presence(SESSION, FAMILY, BOB, "recording")
     await wait_for(hass, lambda: len(calls) == 2)
-    assert [(c.data["type"], c.data["name"]) for c in calls] == [
-        ("member_started_typing", "Carol"),
-        ("member_started_recording", "Bob"),
+    assert [(c.data["type"], c.data["name"], c.data["description"]) for c in calls] == [
+        ("member_started_typing", "Carol", "Carol started typing in Family"),
+        ("member_started_recording", "Bob", "Bob started recording in Family"),
     ]

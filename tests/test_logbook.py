@@ -143,7 +143,7 @@ async def test_one_line_per_change(
     ready: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    """With the README's three-line exclude, the logbook is the sentences alone."""
+    """With the README's logbook exclude, the logbook is the sentences alone."""
     since = dt_util.utcnow()
     await _play(hass, waha)
     lines = await _lines(hass, hass_ws_client, since)

@@ -23,7 +23,13 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .activity import CONTACT_TRIGGERS, GROUP_TRIGGERS, Rule
-from .const import ATTR_PRESENCE, ATTR_PREVIOUS, DOMAIN, EVENT_PRESENCE_CHANGED
+from .const import (
+    ATTR_GROUP,
+    ATTR_PRESENCE,
+    ATTR_PREVIOUS,
+    DOMAIN,
+    EVENT_PRESENCE_CHANGED,
+)
 from .devices import is_group_device
 from .models import PresenceStatus
 
@@ -104,10 +110,18 @@ async def async_attach_trigger(
                 "device_id": device_id,
                 "type": trigger_type,
                 "event": event,
-                "description": f"{event.data[ATTR_NAME]} {trigger_type.replace('_', ' ')}",
+                "description": _description(event.data, trigger_type),
             }
         }
         # After the entities of this change have written their states.
         hass.loop.call_soon(hass.async_run_hass_job, job, variables, event.context)
 
     return hass.bus.async_listen(EVENT_PRESENCE_CHANGED, fire, event_filter=matches)
+
+
+def _description(data: dict[str, Any], trigger_type: str) -> str:
+    """Say what happened as the logbook does: "Carol started typing in Family"."""
+    what = f"{data[ATTR_NAME]} {trigger_type.removeprefix('member_').replace('_', ' ')}"
+    if group := data.get(ATTR_GROUP):
+        return f"{what} in {group}"
+    return what

@@ -143,6 +143,15 @@ async def _add_integration_and_track_bob(
     await expect(webhook_url).to_have_value(
         re.compile(re.escape(f"{stack.ha_url}/api/webhook/") + "[0-9a-f]{64}")
     )
+    # The path the URL must end with is shown whole, not cut off by its box.
+    path = page.get_by_text(re.compile(r"^/api/webhook/[0-9a-f]{64}$"))
+    await expect(path).to_be_visible()
+    assert await path.evaluate("node => node.scrollWidth <= node.clientWidth")
+    box = await path.bounding_box()
+    dialog = await page.get_by_role("dialog").bounding_box()
+    assert box is not None
+    assert dialog is not None
+    assert box["x"] + box["width"] <= dialog["x"] + dialog["width"]
     await steps.shot("06_flow_delivery")
     await page.get_by_role("button", name="Submit").click()
     await expect(page.get_by_text("Name and assign")).to_be_visible()
@@ -326,5 +335,5 @@ async def _open_the_dashboard(stack: Stack, page: Page, steps: Steps) -> None:
     await steps.shot("17_dashboard")
     # The sidebar counts one notification; it is the automation's.
     await page.get_by_role("button", name=re.compile(r"^1 Notifications")).click()
-    await expect(page.get_by_text("Bob Online is online")).to_be_visible()
+    await expect(page.get_by_text("Bob is online")).to_be_visible()
     await steps.shot("18_notification")
