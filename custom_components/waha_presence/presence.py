@@ -218,7 +218,8 @@ class PresenceTracker:
             if participant == chat.chat_id and chat.is_group:
                 # NOWEB lists the group's own presence beside its members'.
                 continue
-            state = chat.participants.setdefault(participant, ParticipantState())
+            if (state := chat.participants.get(participant)) is None:
+                state = chat.participants[participant] = ParticipantState()
             if timestamp is None:
                 # A cache read must not undo anything an event already told us.
                 if state.live:
