@@ -135,9 +135,10 @@ class PresenceAnnouncer:
             ATTR_NAME: (
                 self.tracker.display_name(participant) if chat.is_group else chat.name
             ),
-            ATTR_PRESENCE: change.presence.value,
-            ATTR_PREVIOUS: change.previous.value if change.previous else None,
-            ATTR_ACTIVITY: activity_of(change.previous, change.presence).value,
+            # str() of a StrEnum is its plain value, without `.value`'s slow descriptor.
+            ATTR_PRESENCE: str(change.presence),
+            ATTR_PREVIOUS: str(change.previous) if change.previous else None,
+            ATTR_ACTIVITY: str(activity_of(change.previous, change.presence)),
         }
         if chat.is_group:
             data[ATTR_GROUP] = chat.name

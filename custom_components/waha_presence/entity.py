@@ -147,13 +147,12 @@ class WahaChatEntity(Entity):
         self._attr_unique_id = f"{account}_{chat.chat_id}_{description.key}"
         self._attr_device_info = chat_device(coordinator, chat)
 
-    @property
-    def available(self) -> bool:
-        """Return True while the session is WORKING and WAHA answers."""
-        return self.coordinator.available
-
     async def async_added_to_hass(self) -> None:
         """Follow this chat's presence, and nothing else."""
+        # Available while the session is WORKING and WAHA answers. Kept in an
+        # `_attr_`, which HA reads without a call on every write; it changes only
+        # with a flip, and a flip rewrites every chat (`_async_write_availability`).
+        self._attr_available = self.coordinator.available
         self.async_on_remove(
             self.coordinator.listeners.async_add_chat_listener(
                 self.chat.chat_id, self._async_handle_change
@@ -184,6 +183,7 @@ class WahaChatEntity(Entity):
     @callback
     def _async_write_availability(self) -> None:
         """Write the state under a context of its own, not the last event's."""
+        self._attr_available = self.coordinator.available
         # HA keeps a set context for later writes for a few seconds.
         self.async_set_context(Context())
         self.async_write_ha_state()

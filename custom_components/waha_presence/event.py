@@ -61,11 +61,11 @@ class WahaActivityEvent(WahaChatEntity, EventEntity):
             if not (change.live and change.presence_changed):
                 continue
             data: dict[str, str | None] = {
-                "previous": change.previous.value if change.previous else None
+                "previous": str(change.previous) if change.previous else None
             }
             if self.chat.is_group:
                 data["participant"] = change.participant
                 data["name"] = self.coordinator.display_name(change.participant)
             # One write per fired event: each must reach the state machine.
-            self._trigger_event(change.presence.value, data)
+            self._trigger_event(str(change.presence), data)
             self._async_write_change(update)

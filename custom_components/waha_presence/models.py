@@ -241,6 +241,8 @@ def parse_session(value: object) -> SessionInfo:
 
 def parse_last_seen(value: object) -> datetime | None:
     """Convert WAHA's `lastSeen` (Unix seconds, or null) to an aware datetime."""
+    if value is None:  # most reports: anyone not offline
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     try:
@@ -263,20 +265,20 @@ def parse_chat_presences(value: object) -> ChatPresences:
     presences: list[ParticipantPresence] = []
     for item in raw_presences:
         entry = _require_dict(item, "presence entry")
+        participant = normalize_chat_id(_require_str(entry, "participant"))
         raw = entry.get("lastKnownPresence")
+        if not isinstance(raw, str):
+            raw = None
+        presence = _PRESENCES.get(raw) if raw is not None else None
+        last_seen = parse_last_seen(entry.get("lastSeen"))
+        # Only logged, so its start is enough.
+        raw_presence = raw[:MAX_STATUS_LENGTH] if raw is not None else None
+        # Positional, in field order: keywords make a dataclass call much slower.
         presences.append(
-            ParticipantPresence(
-                participant=normalize_chat_id(_require_str(entry, "participant")),
-                presence=_PRESENCES.get(raw) if isinstance(raw, str) else None,
-                last_seen=parse_last_seen(entry.get("lastSeen")),
-                # Only logged, so its start is enough.
-                raw_presence=raw[:MAX_STATUS_LENGTH] if isinstance(raw, str) else None,
-            )
+            ParticipantPresence(participant, presence, last_seen, raw_presence)
         )
-    return ChatPresences(
-        chat_id=normalize_chat_id(_require_str(data, "id")),
-        presences=tuple(presences),
-    )
+    chat_id = normalize_chat_id(_require_str(data, "id"))
+    return ChatPresences(chat_id, tuple(presences))
 
 
 def parse_session_status(value: object) -> SessionStatusPayload:

@@ -218,7 +218,8 @@ class PresenceTracker:
             if participant == chat.chat_id and chat.is_group:
                 # NOWEB lists the group's own presence beside its members'.
                 continue
-            state = chat.participants.setdefault(participant, ParticipantState())
+            if (state := chat.participants.get(participant)) is None:
+                state = chat.participants[participant] = ParticipantState()
             if timestamp is None:
                 # A cache read must not undo anything an event already told us.
                 if state.live:
@@ -242,15 +243,18 @@ class PresenceTracker:
                 # Minute resolution, as WhatsApp shows it: a chatty contact does
                 # not rewrite the sensor on every keystroke.
                 state.last_seen = minute_of(timestamp)
+            last_seen_changed = state.last_seen != last_seen
+            live = timestamp is not None
+            # Positional, in field order: keywords make a dataclass call much slower.
             changes.append(
                 PresenceChange(
-                    chat_id=chat.chat_id,
-                    participant=participant,
-                    presence=entry.presence,
-                    previous=previous,
-                    last_seen_changed=state.last_seen != last_seen,
-                    live=timestamp is not None,
-                    timestamp=state.timestamp,
+                    chat.chat_id,
+                    participant,
+                    entry.presence,
+                    previous,
+                    last_seen_changed,
+                    live,
+                    state.timestamp,
                 )
             )
         return Applied(chat, tuple(changes))

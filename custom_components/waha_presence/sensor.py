@@ -88,9 +88,7 @@ CONTACT_PRESENCE = WahaChatSensorDescription(
     device_class=SensorDeviceClass.ENUM,
     options=[presence.value for presence in PresenceStatus],
     shows_picture=True,
-    value_fn=lambda chat: (
-        chat.contact.presence.value if chat.contact.presence else None
-    ),
+    value_fn=lambda chat: str(chat.contact.presence) if chat.contact.presence else None,
 )
 
 LAST_SEEN = WahaChatSensorDescription(
@@ -137,7 +135,7 @@ async def async_setup_entry(
     def add_chat(chat: ChatState) -> None:
         entities: list[SensorEntity]
         if chat.is_group:
-            entities = [WahaChatSensor(coordinator, chat, GROUP_ACTIVE)]
+            entities = [WahaGroupSensor(coordinator, chat, GROUP_ACTIVE)]
         else:
             entities = [
                 WahaChatSensor(coordinator, chat, CONTACT_PRESENCE),
@@ -176,20 +174,28 @@ class WahaChatSensor(WahaChatEntity, SensorEntity):
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.chat)
 
-    @property
-    def entity_picture(self) -> str | None:
-        """Return the chat's profile picture, on the one entity that shows it."""
-        return self.chat.picture if self.entity_description.shows_picture else None
-
     async def async_added_to_hass(self) -> None:
         """Follow the chat's presence, and its picture when this entity shows it."""
         await super().async_added_to_hass()
         if self.entity_description.shows_picture:
+            # The one entity of the chat that shows its picture; an `_attr_`, which
+            # HA reads without a call, set whenever the picture changes.
+            self._attr_entity_picture = self.chat.picture
             self.async_on_remove(
                 self.coordinator.pictures.async_add_listener(
-                    self.chat.chat_id, self._async_write_availability
+                    self.chat.chat_id, self._async_picture_changed
                 )
             )
+
+    @callback
+    def _async_picture_changed(self) -> None:
+        """Show the chat's new picture."""
+        self._attr_entity_picture = self.chat.picture
+        self._async_write_availability()
+
+
+class WahaGroupSensor(WahaChatSensor):
+    """A sensor of a tracked group, with who does what as attributes."""
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
