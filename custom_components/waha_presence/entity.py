@@ -11,7 +11,6 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
 from .listeners import ChatUpdate
-from .models import is_lid
 from .presence import ChatState, PresenceChange
 
 if TYPE_CHECKING:
@@ -49,9 +48,13 @@ def chat_device(coordinator: WahaCoordinator, chat: ChatState) -> DeviceInfo:
     )
     # A LID is no phone number: a contact tracked by one shows none.
     if (number := phone_of(chat)) is not None:
-        info["serial_number"] = f"+{number}"
-        info["configuration_url"] = f"https://wa.me/{number}"
+        info["serial_number"], info["configuration_url"] = _number_fields(number)
     return info
+
+
+def _number_fields(number: str) -> tuple[str, str]:
+    """Return a contact device's serial number and link for a phone number."""
+    return f"+{number}", f"https://wa.me/{number}"
 
 
 def phone_of(chat: ChatState) -> str | None:
@@ -69,17 +72,16 @@ def async_show_learned_numbers(
     """Give the devices of contacts tracked by LID the number WAHA has told since."""
     registry = dr.async_get(hass)
     for chat in chats:
-        if not is_lid(chat.chat_id) or (number := phone_of(chat)) is None:
-            continue
         device = registry.async_get_device(
             identifiers={chat_device_identifier(account_id, chat.chat_id)}
         )
-        if device is not None and device.serial_number != f"+{number}":
-            registry.async_update_device(
-                device.id,
-                serial_number=f"+{number}",
-                configuration_url=f"https://wa.me/{number}",
-            )
+        # None before the chat's entities made the device: it gets the number then.
+        if device is None or (number := phone_of(chat)) is None:
+            continue
+        serial_number, configuration_url = _number_fields(number)
+        registry.async_update_device(
+            device.id, serial_number=serial_number, configuration_url=configuration_url
+        )
 
 
 class WahaEntity(Entity):

@@ -38,32 +38,36 @@ class LidDirectory:
         """Read the list on the next pass again (new chats are tracked)."""
         self._read_at = None
 
-    async def async_learn(self, chats: list[ChatState]) -> None:
-        """Learn the other ids of contacts without one, unless read lately."""
+    async def async_learn(self, chats: list[ChatState]) -> list[ChatState]:
+        """Learn contacts' other ids, unless read lately; return LID ones numbered."""
         if not any(chat.alias is None and not chat.is_group for chat in chats):
-            return
+            return []
         if self._read_at is not None and (
             self._clock() - self._read_at < RECHECK_SECONDS
         ):
-            return
+            return []
         try:
             pairs = await self._async_read()
         except (WahaConnectionError, WahaResponseError) as err:
             # No answer, or a 5xx: another pass may do better.
             LOGGER.debug("No LID list from WAHA now: %s", err)
-            return
+            return []
         except WahaError as err:
             # Refused (NOWEB without its store, say): as refused next time.
             LOGGER.debug("WAHA keeps its LID list to itself: %s", err)
             self._read_at = self._clock()
-            return
+            return []
         self._read_at = self._clock()
+        numbered: list[ChatState] = []
         for lid, phone in pairs:
             # Whichever of the two ids a contact is tracked under learns the other.
             if self.tracker.tracked_chat_id(phone) == phone:
                 self.tracker.learn_alias(phone, lid)
-            elif self.tracker.tracked_chat_id(lid) == lid:
-                self.tracker.learn_alias(lid, phone)
+            elif self.tracker.tracked_chat_id(lid) == lid and self.tracker.learn_alias(
+                lid, phone
+            ):
+                numbered.append(self.tracker.chats[lid])
+        return numbered
 
     async def _async_read(self) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []

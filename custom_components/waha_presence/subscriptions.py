@@ -60,7 +60,7 @@ class SubscriptionKeeper:
         self.tracker = tracker
         self.monitor = monitor
         self._on_read = on_read
-        # Told which chats may have learned their other id from WAHA's LID list.
+        # Told which contacts tracked by LID learned their number from WAHA's list.
         self._on_learned = on_learned
         self.lids = LidDirectory(
             client,
@@ -235,8 +235,8 @@ class SubscriptionKeeper:
         await self._async_subscribe(chat)
 
     async def _async_learn_lids(self, chats: list[ChatState]) -> None:
-        await self.lids.async_learn(chats)
-        self._on_learned(chats)
+        if numbered := await self.lids.async_learn(chats):
+            self._on_learned(numbered)
 
     async def _async_read_state(self, chats: list[ChatState]) -> None:
         if lists_all_presences(self.monitor.engine):
