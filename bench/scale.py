@@ -223,13 +223,11 @@ class LatenessProbe:
         self._interval = interval
         self._due = 0.0
         self._handle: asyncio.TimerHandle | None = None
-        self.worst = 0.0
         # Each tick's (due, ran), on the loop's clock: set beside the collector's passes.
         self.ticks: list[tuple[float, float]] = []
 
     def start(self) -> None:
         """Begin timing, forgetting what came before."""
-        self.worst = 0.0
         self.ticks = []
         self._schedule()
 
@@ -238,16 +236,14 @@ class LatenessProbe:
         self._handle = self._loop.call_at(self._due, self._tick)
 
     def _tick(self) -> None:
-        ran = self._loop.time()
-        self.worst = max(self.worst, ran - self._due)
-        self.ticks.append((self._due, ran))
+        self.ticks.append((self._due, self._loop.time()))
         self._schedule()
 
     def stop(self) -> float:
         """Stop; return the largest lateness in ms."""
         if self._handle is not None:
             self._handle.cancel()
-        return self.worst * 1000
+        return max((ran - due for due, ran in self.ticks), default=0.0) * 1000
 
 
 class IterationProbe:
