@@ -7,6 +7,7 @@ from datetime import timedelta
 import gzip
 import json
 import logging
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 import pytest
@@ -252,6 +253,14 @@ async def test_late_status_event_ignored(
     assert hass.states.get(PRESENCE).state != "unavailable"
 
 
+def _alice_typing(waha: WahaSimulator) -> tuple[dict[str, Any], bytes]:
+    """Return a WAHA envelope of Alice typing, and its body as WAHA sends it."""
+    envelope = waha.build_envelope(
+        SESSION, "presence.update", presence_payload(ALICE, "typing")
+    )
+    return envelope, json.dumps(envelope).encode()
+
+
 async def _chunks(data: bytes, size: int = 256 * 1024) -> AsyncIterator[bytes]:
     """Yield `data` in pieces: aiohttp then sends it chunked, with no length."""
     for start in range(0, len(data), size):
@@ -288,10 +297,7 @@ async def test_chunked_event_is_read_whole(
     ready: MockConfigEntry,
 ) -> None:
     """A signed event sent without a length is read to its end and applied."""
-    envelope = waha.build_envelope(
-        SESSION, "presence.update", presence_payload(ALICE, "typing")
-    )
-    body = json.dumps(envelope).encode()
+    _, body = _alice_typing(waha)
     response = await ha_client.post(
         URL,
         data=_chunks(body, size=16),
@@ -353,10 +359,7 @@ async def test_identity_encoding_is_read(
     ready: MockConfigEntry,
 ) -> None:
     """`Content-Encoding: identity` is no encoding: the event applies."""
-    envelope = waha.build_envelope(
-        SESSION, "presence.update", presence_payload(ALICE, "typing")
-    )
-    body = json.dumps(envelope).encode()
+    _, body = _alice_typing(waha)
     response = await ha_client.post(
         URL,
         data=body,
@@ -494,10 +497,7 @@ async def test_retry_with_new_request_id_applies_once(
         "state_changed",
         lambda e: e.data["entity_id"] == ACTIVITY and fired.append("x"),
     )
-    envelope = waha.build_envelope(
-        SESSION, "presence.update", presence_payload(ALICE, "typing")
-    )
-    body = json.dumps(envelope).encode()
+    envelope, body = _alice_typing(waha)
     for request_id in ("4N5PXQ24KPIOB12OG9", "4N5PXQ24KPIOB12OGA"):
         response = await ha_client.post(
             URL,
