@@ -30,24 +30,31 @@ class Handle:
 
 @dataclass
 class FakeLoop:
-    """Just `call_later`, with a clock the test moves."""
+    """Just `time` and `call_at`, with a clock the test moves."""
 
     now: float = 0.0
     handles: list[Handle] = field(default_factory=list)
 
-    def call_later(self, delay: float, func: Callable[..., None], *args: Any) -> Handle:
-        """Schedule `func` at now + delay."""
-        handle = Handle(self.now + delay, func, args)
+    def time(self) -> float:
+        """Return the loop's clock."""
+        return self.now
+
+    def call_at(self, when: float, func: Callable[..., None], *args: Any) -> Handle:
+        """Schedule `func` at `when`."""
+        handle = Handle(when, func, args)
         self.handles.append(handle)
         return handle
 
     def advance(self, seconds: float) -> None:
         """Run every live timer that is due by then, in time order."""
         self.now += seconds
-        for handle in sorted(self.handles, key=lambda h: h.when):
-            if handle.when <= self.now and not handle.cancelled:
-                handle.cancelled = True
-                handle.func(*handle.args)
+        # Timers set while running are run too, as a loop would, when already due.
+        while due := sorted(
+            (h for h in self.handles if h.when <= self.now and not h.cancelled),
+            key=lambda h: h.when,
+        ):
+            due[0].cancelled = True
+            due[0].func(*due[0].args)
 
     @property
     def live(self) -> int:
@@ -164,3 +171,29 @@ def test_a_batch_emptied_by_later_events_calls_nothing() -> None:
     fades.schedule((change("a@c.us", PresenceStatus.ONLINE, 2000),))
     loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
     assert due == []
+
+
+def test_a_stream_of_refreshes_keeps_one_loop_timer() -> None:
+    """Typing refreshed by many events waits on one timer, not one per event."""
+    loop, fades, due = timers()
+    for second in range(100):
+        fades.schedule((change("a@c.us", PresenceStatus.TYPING, second * 1000),))
+        fades.schedule((change("b@c.us", PresenceStatus.TYPING, second * 1000),))
+        loop.advance(1)
+    assert loop.live == 1
+    assert due == []
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == [(GROUP, 99_000, {"a@c.us", "b@c.us"})]
+    assert loop.live == 0
+
+
+def test_batches_come_due_in_turn() -> None:
+    """Batches started apart each fade on time, one wake-up after the other."""
+    loop, fades, due = timers()
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    loop.advance(10)
+    fades.schedule((change("b@c.us", PresenceStatus.RECORDING, 11000),))
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS - 10)
+    assert due == [(GROUP, 1000, {"a@c.us"})]
+    loop.advance(10)
+    assert due == [(GROUP, 1000, {"a@c.us"}), (GROUP, 11000, {"b@c.us"})]
