@@ -96,7 +96,11 @@ def test_future_last_seen_left_out() -> None:
 
 def _event(timestamp: int) -> WahaEvent:
     return WahaEvent(
-        id="evt_1", timestamp=timestamp, event="presence.update", session="s"
+        id="evt_1",
+        timestamp=timestamp,
+        event="presence.update",
+        session="s",
+        engine=None,
     )
 
 

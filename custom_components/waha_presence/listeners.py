@@ -17,7 +17,7 @@ from .presence import ChatState, PresenceChange
 ADD_BATCH = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChatUpdate:
     """The changes one WAHA event (or cache read, or fade) made to one chat."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from .const import LOGGER
 from .engines import fade_target
@@ -63,7 +64,8 @@ class ChatState:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# Built for every change: not frozen, for speed (see models.ParticipantPresence).
+@dataclass(slots=True)
 class PresenceChange:
     """What one report did to one participant of a tracked chat."""
 
@@ -89,7 +91,7 @@ class PresenceChange:
         return before != self.presence.is_active
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Applied:
     """The outcome of one report: the changes, and a LID to look up if any."""
 
@@ -100,7 +102,12 @@ class Applied:
 
 def minute_of(timestamp_ms: int) -> datetime:
     """Return the minute an event happened in, as WhatsApp shows last seen."""
-    return datetime.fromtimestamp(timestamp_ms // 60_000 * 60, tz=UTC)
+    return _minute(timestamp_ms // 60_000)
+
+
+@lru_cache(maxsize=16)  # a busy stream's events fall in a few minutes
+def _minute(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, UTC)
 
 
 class PresenceTracker:
