@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 import gc
+import hmac
 import json
 import logging
 from pathlib import Path
@@ -56,6 +57,8 @@ from custom_components.waha_presence.const import (  # noqa: E402
     EVENT_PRESENCE_CHANGED,
     SUBENTRY_CHAT,
 )
+from custom_components.waha_presence.models import parse_event  # noqa: E402
+from custom_components.waha_presence.webhook import HMAC_HEADER, Signer  # noqa: E402
 import homeassistant  # noqa: E402, F401  # before the harness imports voluptuous
 from homeassistant import loader  # noqa: E402
 from homeassistant.components import webhook  # noqa: E402
@@ -213,6 +216,29 @@ class BareHandler:
         return web.Response(status=200)
 
 
+class CheckedHandler(BareHandler):
+    """A bare handler behind the checks every WAHA event needs: signature and shape."""
+
+    def __init__(self, apply: Apply) -> None:
+        """Keep the writer, and our own signature check and parser."""
+        super().__init__(apply)
+        self._signer = Signer(HMAC_KEY)
+
+    async def handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        """Verify the signature and parse strictly, as ours does; then write."""
+        body = await request.read()
+        given = request.headers.get(HMAC_HEADER, "").lower().encode()
+        if not hmac.compare_digest(given, self._signer.sign(body).encode()):
+            return web.Response(status=401)
+        data = json_loads(body)
+        parse_event(data)
+        self.handled += 1
+        self._apply(data)
+        return web.Response(status=200)
+
+
 def quota(write: Callable[[int, str], None], per_event: float) -> Apply:
     """Write `per_event` states an event on average, each with a new value."""
     owed = 0.0
@@ -290,9 +316,9 @@ class KindsChat:
             self.last_seen.async_write_ha_state()
 
 
-async def kinds_writer(hass: HomeAssistant, index: int) -> Apply:
+async def kinds_writer(hass: HomeAssistant, index: int, label: str = "kinds") -> Apply:
     """Add entities for the hot chats of session `index`; return their writer."""
-    chats = {chat_id(index, n): KindsChat(f"kinds {n}") for n in range(HOT_CHATS)}
+    chats = {chat_id(index, n): KindsChat(f"{label} {n}") for n in range(HOT_CHATS)}
     by_domain: dict[str, list[Any]] = {
         "sensor": [
             e for chat in chats.values() for e in (chat.presence, chat.last_seen)
@@ -509,6 +535,7 @@ async def run(
                         quota(await entity_writer(hass), per_event)
                     ),
                     "same_kind": BareHandler(await kinds_writer(hass, 1)),
+                    "checked": CheckedHandler(await kinds_writer(hass, 1, "checked")),
                     "http": BareHandler(quota(lambda i, value: None, 0.0)),
                 }
                 for name, handler in floors.items():
@@ -568,6 +595,7 @@ def paired(results: dict[str, list[float]], ours: str, other: str) -> float:
 LABELS = {
     "diy": "an automation a user builds instead",
     "same_kind": "bare webhook, entities of our kinds",
+    "checked": "the same, after our signature check and parsing",
     "entities": "bare webhook, as many minimal entity writes",
     "floor": "bare webhook, as many raw state writes",
     "http": "bare webhook, no writes",
@@ -595,7 +623,7 @@ def main() -> None:
         label = LABELS[name] if name in LABELS else f"ours, {int(name):,} tracked chats"
         print(f"  {label:45s} {statistics.median(results[name]):8.0f}")
     print("ratios to the other floors (median over rounds):")
-    for floor in ("entities", "floor", "http"):
+    for floor in ("checked", "entities", "floor", "http"):
         print(f"  ours / {LABELS[floor]:40s} {paired(results, '10', floor):.2f}")
     ratios = {
         "ours/same_kind": paired(results, "10", "same_kind"),
