@@ -34,6 +34,13 @@ After it, the garbage collector's share of max_block_ms (bench/gc_passes.py):
 - max_block_without_gc_ms: the largest lateness of the same timer's ticks that no full
   pass ran within (from when a tick was due to when it ran).
 
+Then the floor, a figure and no target: the same measurement, in a fresh process with
+the same warm-up, of Home Assistant's own entities and none of our code (bench/floor.py:
+per chat a subentry, a device and entities of our four kinds, added as ours are):
+
+    floor: chats=<n> max_block_ms=<x> full_passes=<k> longest_full_pass_ms=<x>
+        max_block_without_gc_ms=<x>
+
 Then a group of 1,024 members: one event listing all of them changed to typing
 (`group:` line: the longest loop iteration meanwhile, group sensor writes, activity
 events), and their fade 30 s later, the loop clock moved on (`fade:` line).
@@ -75,7 +82,7 @@ from aiohttp import ClientSession, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import gc_passes  # noqa: E402
+from bench import floor, gc_passes  # noqa: E402
 from custom_components.waha_presence.const import (  # noqa: E402
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -345,19 +352,27 @@ def add_entry(
     return added
 
 
-class Settler:
-    """Tells when an entry has settled: nothing moves any more, on either side."""
+class StateWrites:
+    """Counts Home Assistant's state writes."""
 
-    def __init__(self, hass: HomeAssistant, sim: Simulator) -> None:
+    def __init__(self, hass: HomeAssistant) -> None:
         """Count state writes from now on."""
         self.hass = hass
-        self.sim = sim
         self.writes = 0
         hass.bus.async_listen("state_changed", self._count)
 
     @callback
     def _count(self, _event: Event[Any]) -> None:
         self.writes += 1
+
+
+class Settler(StateWrites):
+    """Tells when an entry has settled: nothing moves any more, on either side."""
+
+    def __init__(self, hass: HomeAssistant, sim: Simulator) -> None:
+        """Count state writes from now on."""
+        super().__init__(hass)
+        self.sim = sim
 
     async def wait(
         self, entry: ConfigEntry[Any], subscribed: int, limit: float = 300
@@ -547,6 +562,62 @@ async def measure_size(
     )
 
 
+async def floor_settled(writes: StateWrites, shown: int, limit: float = 300) -> None:
+    """Wait until the floor shows `shown` entities, then no state moved for a while."""
+    seen = -1
+    moved = time.perf_counter()
+    async with asyncio.timeout(limit):
+        while True:
+            await writes.hass.async_block_till_done(wait_background_tasks=True)
+            now = time.perf_counter()
+            if writes.writes != seen:
+                seen, moved = writes.writes, now
+            elif floor.shown(writes.hass) == shown and now - moved > QUIET_S:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def measure_floor(size: int, detail: bool) -> None:
+    """Measure Home Assistant's own entities of one size; print its `floor:` line."""
+    chats = [contact_id(n) for n in range(size)]
+    async with home_assistant() as (hass, _):
+        floor.install(hass)
+        writes = StateWrites(hass)
+        # The size's warm-up, with the floor's entry: a chat set up and removed.
+        warm = floor.add_entry(hass, WARMUP_ACCOUNT, [contact_id(99_999_999)])
+        assert await hass.config_entries.async_setup(warm.entry_id)
+        await floor_settled(writes, floor.STATES_PER_CHAT)
+        await hass.config_entries.async_remove(warm.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        entry = floor.add_entry(hass, ACCOUNT, chats)
+        probe = LatenessProbe(hass.loop, PROBE_S)
+        passes = gc_passes.PassLog(hass.loop.time)
+        ticks: list[tuple[float, float]] = []
+        collected: list[gc_passes.Pass] = []
+        blocks = []
+        # The size reads its memory before setup and after: a full collection each
+        # time, so the collector starts setup and reload from where the size's does.
+        for step in (hass.config_entries.async_setup, hass.config_entries.async_reload):
+            rss_bytes()
+            passes.start()
+            probe.start()
+            assert await step(entry.entry_id)
+            await floor_settled(writes, floor.STATES_PER_CHAT * size)
+            blocks.append(probe.stop())
+            ticks += probe.ticks
+            collected += passes.stop()
+            if detail:
+                print(f"gc floor: {gc_passes.detail(probe.ticks, passes.passes)}")
+    gc_figures = gc_passes.figures(ticks, collected)
+    print(
+        f"floor: chats={size} max_block_ms={max(blocks):.2f} "
+        f"full_passes={gc_figures['full_passes']:.0f} "
+        f"longest_full_pass_ms={gc_figures['longest_full_pass_ms']:.2f} "
+        f"max_block_without_gc_ms={gc_figures['max_block_without_gc_ms']:.2f}",
+        flush=True,
+    )
+
+
 def advance(loop: asyncio.AbstractEventLoop, seconds: float) -> None:
     """Move the loop's clock on: timers due within `seconds` run at its next turn."""
     clock = loop.time
@@ -679,6 +750,10 @@ def explain(lines: list[str]) -> list[str]:
         got["chats"]: got["max_block_ms"]
         for got in (fields(line) for line in lines if line.startswith("scale: "))
     }
+    floors = {
+        got["chats"]: got
+        for got in (fields(line) for line in lines if line.startswith("floor: "))
+    }
     notes = []
     for got in (fields(line) for line in lines if line.startswith("gc: ")):
         chats, without = got["chats"], got["max_block_without_gc_ms"]
@@ -688,11 +763,18 @@ def explain(lines: list[str]) -> list[str]:
         if ceiling is None or block <= ceiling or block <= without:
             continue
         verdict = "within" if without <= ceiling else "still over"
-        notes.append(
+        note = (
             f"max_block_ms at {chats:g} chats ({block:g} ms) is a full "
             f"garbage-collector pass (longest {got['longest_full_pass_ms']:g} ms); "
             f"without one: {without:g} ms, {verdict} the {ceiling:g} ms target"
         )
+        if (bare := floors.get(chats)) is not None:
+            note += (
+                f"; Home Assistant's own entities of as many chats, none of ours: "
+                f"{bare['max_block_ms']:g} ms (longest full pass "
+                f"{bare['longest_full_pass_ms']:g} ms)"
+            )
+        notes.append(note)
     return notes
 
 
@@ -719,7 +801,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--lid-share", type=float, default=0.0)
     parser.add_argument("--detail", action="store_true", help="requests by route")
-    parser.add_argument("--child", choices=["scale", "group"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["scale", "floor", "group"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sim", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -732,6 +816,8 @@ def main() -> None:
             measure = measure_size(
                 args.sim, args.size, args.events, args.lid_share, args.detail
             )
+        elif args.child == "floor":
+            measure = measure_floor(args.size, args.detail)
         else:
             measure = measure_group(args.sim, args.members)
         asyncio.run(measure)
@@ -747,6 +833,8 @@ def main() -> None:
             common.append("--detail")
         for size in (int(size) for size in args.sizes.split(",") if size):
             lines += run_child(["--child", "scale", "--size", str(size), *common])
+            floor_args = ["--child", "floor", "--size", str(size)]
+            lines += run_child(floor_args + ["--detail"] * args.detail)
         lines += run_child(["--child", "group", *common])
     misses = missed(lines)
     print(f"total_s={time.perf_counter() - began:.1f}")

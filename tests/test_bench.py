@@ -129,6 +129,10 @@ def test_scale_benchmark_runs() -> None:
         rf"gc: chats=(\d+) full_passes=\d+ longest_full_pass_ms={NUMBER} "
         rf"max_block_without_gc_ms={NUMBER}"
     )
+    floor_pattern = (
+        rf"floor: chats=(\d+) max_block_ms={NUMBER} full_passes=\d+ "
+        rf"longest_full_pass_ms={NUMBER} max_block_without_gc_ms={NUMBER}"
+    )
     for line in scale:
         figures = _figures(line)
         # Setup asks WAHA something for every chat; memory and time are spent.
@@ -145,7 +149,17 @@ def test_scale_benchmark_runs() -> None:
         passes = _figures(collector)
         assert passes["max_block_without_gc_ms"] <= figures["max_block_ms"]
         assert (passes["full_passes"] == 0) == (passes["longest_full_pass_ms"] == 0)
+        # Then the floor of the same size: Home Assistant's own entities measured
+        # alike, the loop blocked somewhat, and never less outside full passes.
+        bare = lines[lines.index(line) + 2]
+        match = re.fullmatch(floor_pattern, bare)
+        assert match, lines
+        assert match[1] == str(int(figures["chats"]))
+        base = _figures(bare)
+        assert 0 < base["max_block_without_gc_ms"] <= base["max_block_ms"]
+        assert (base["full_passes"] == 0) == (base["longest_full_pass_ms"] == 0)
     assert len([line for line in lines if line.startswith("gc:")]) == 2, lines
+    assert len([line for line in lines if line.startswith("floor:")]) == 2, lines
     group = next(line for line in lines if line.startswith("group:"))
     assert re.fullmatch(
         rf"group: members=64 block_ms={NUMBER} group_sensor_writes=\d+ "
@@ -186,6 +200,17 @@ def test_scale_verdict() -> None:
         ),
         _line("group", group | {"activity_events": 1024}),
         _line("fade", group),
+        # The floor is a figure, not a target: no miss, however long it blocked.
+        _line(
+            "floor",
+            {
+                "chats": 1000,
+                "max_block_ms": 900.0,
+                "full_passes": 2,
+                "longest_full_pass_ms": 890.0,
+                "max_block_without_gc_ms": 150.0,
+            },
+        ),
     ]
     assert scale.missed(good) == []
     bad = [
@@ -233,6 +258,23 @@ def test_scale_verdict_names_a_full_collector_pass() -> None:
             "(longest 479 ms); without one: 38.57 ms, within the 200 ms target"
         )
     ]
+    # With the floor of the same size printed, the note cites it; another size's not.
+    bare = {
+        "full_passes": 2,
+        "longest_full_pass_ms": 402.5,
+        "max_block_without_gc_ms": 20.0,
+    }
+    [note] = scale.explain(
+        [
+            *lines,
+            _line("floor", {"chats": 2000, "max_block_ms": 398.0, **bare}),
+            _line("floor", {"chats": 1000, "max_block_ms": 1.0, **bare}),
+        ]
+    )
+    assert note.endswith(
+        "within the 200 ms target; Home Assistant's own entities of as many chats, "
+        "none of ours: 398 ms (longest full pass 402.5 ms)"
+    )
     [note] = scale.explain(run(1000, 300.0, 150.0, 1))
     assert note.endswith("without one: 150 ms, still over the 100 ms target")
     # A miss outside any full pass, or no miss: nothing to explain.
