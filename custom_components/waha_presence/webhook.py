@@ -23,14 +23,15 @@ READ_CHUNK_BYTES = 64 * 1024
 
 def _encoded(request: web.Request) -> bool:
     """Return True for a body sent compressed (or otherwise encoded)."""
-    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
-    return encoding not in ("", "identity")
+    if (encoding := request.headers.get(hdrs.CONTENT_ENCODING)) is None:
+        return False
+    return encoding.strip().lower() not in ("", "identity")
 
 
 async def _read_body(request: web.Request) -> bytes | None:
     """Return the body, or None when it is larger than any WAHA event."""
-    if request.content_length is not None:
-        if request.content_length > MAX_BODY_BYTES:
+    if (length := request.content_length) is not None:
+        if length > MAX_BODY_BYTES:
             return None
         return await request.read()
     # Chunked: no length up front, so count while reading, before any signature check.
