@@ -595,7 +595,7 @@ def paired(results: dict[str, list[float]], ours: str, other: str) -> float:
 LABELS = {
     "diy": "an automation a user builds instead",
     "same_kind": "bare webhook, entities of our kinds",
-    "checked": "the same, after our signature check and parsing",
+    "checked": "the same, after our HMAC check and parsing",
     "entities": "bare webhook, as many minimal entity writes",
     "floor": "bare webhook, as many raw state writes",
     "http": "bare webhook, no writes",
@@ -624,7 +624,7 @@ def main() -> None:
         print(f"  {label:45s} {statistics.median(results[name]):8.0f}")
     print("ratios to the other floors (median over rounds):")
     for floor in ("checked", "entities", "floor", "http"):
-        print(f"  ours / {LABELS[floor]:40s} {paired(results, '10', floor):.2f}")
+        print(f"  ours / {LABELS[floor]:43s} {paired(results, '10', floor):.2f}")
     ratios = {
         "ours/same_kind": paired(results, "10", "same_kind"),
         "ours/diy": paired(results, "10", "diy"),

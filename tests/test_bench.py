@@ -44,7 +44,7 @@ def test_ingest_benchmark_runs() -> None:
         "ours, 60 tracked chats",
         "an automation a user builds instead",
         "bare webhook, entities of our kinds",
-        "the same, after our signature check and parsing",
+        "the same, after our HMAC check and parsing",
         "bare webhook, as many minimal entity writes",
         "bare webhook, as many raw state writes",
         "bare webhook, no writes",
