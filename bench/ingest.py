@@ -625,6 +625,9 @@ def main() -> None:
     print("ratios to the other floors (median over rounds):")
     for floor in ("checked", "entities", "floor", "http"):
         print(f"  ours / {LABELS[floor]:43s} {paired(results, '10', floor):.2f}")
+    # What the checks every WAHA event needs cost by themselves, ours aside.
+    checks = paired(results, "checked", "same_kind")
+    print(f"  checks alone: {LABELS['checked']} / same_kind {checks:.2f}")
     ratios = {
         "ours/same_kind": paired(results, "10", "same_kind"),
         "ours/diy": paired(results, "10", "diy"),

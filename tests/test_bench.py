@@ -61,6 +61,11 @@ def test_ingest_benchmark_runs() -> None:
     assert 2.0 < float(counted["10"]) < 4.0
     assert float(counted["same_kind"]) == float(counted["10"])
     assert 2.0 < float(counted["diy"]) < 5.0
+    assert re.search(
+        r"checks alone: the same, after our HMAC check and parsing / same_kind "
+        r"\d+\.\d\d",
+        out,
+    ), out
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(
         r"ratios: ours/same_kind=\d+\.\d\d ours/diy=\d+\.\d\d "
