@@ -197,3 +197,33 @@ def test_batches_come_due_in_turn() -> None:
     assert due == [(GROUP, 1000, {"a@c.us"})]
     loop.advance(10)
     assert due == [(GROUP, 1000, {"a@c.us"}), (GROUP, 11000, {"b@c.us"})]
+
+
+def test_a_batch_cancelled_while_another_fades_stays_quiet() -> None:
+    """A fade whose writes cancel another due chat's fades: that chat fades no more."""
+    loop = FakeLoop()
+    due: list[tuple[str, int, set[str]]] = []
+    other = "120363000000000002@g.us"
+
+    def on_due(chat: str, stamp: int, members: set[str]) -> None:
+        due.append((chat, stamp, set(members)))
+        fades.cancel(other)
+
+    fades = FadeTimers(cast("asyncio.AbstractEventLoop", loop), on_due)
+    fades.schedule(
+        (
+            change("a@c.us", PresenceStatus.TYPING, 1000),
+            PresenceChange(
+                chat_id=other,
+                participant="b@c.us",
+                presence=PresenceStatus.TYPING,
+                previous=None,
+                last_seen_changed=False,
+                live=True,
+                timestamp=1000,
+            ),
+        )
+    )
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == [(GROUP, 1000, {"a@c.us"})]
+    assert loop.live == 0

@@ -68,7 +68,7 @@ class FadeTimers:
             del self._deadlines[batch]
 
     def _forget(self, batch: Batch) -> set[str]:
-        participants = self._batches.pop(batch, set())
+        participants = self._batches.pop(batch)
         for participant in participants:
             del self._stamps[(batch[0], participant)]
         return participants
@@ -87,8 +87,8 @@ class FadeTimers:
                 break
             due.append(batch)
         for batch in due:
-            del self._deadlines[batch]
-            if participants := self._forget(batch):
-                self._on_due(batch[0], batch[1], participants)
+            # Gone when an earlier batch's writes led to this chat's fades being cancelled.
+            if self._deadlines.pop(batch, None) is not None:
+                self._on_due(batch[0], batch[1], self._forget(batch))
         if self._timer is None and self._deadlines:
             self._arm()
