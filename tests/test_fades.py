@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import pytest
+
 from custom_components.waha_presence.fades import CHAT_STATE_TIMEOUT_SECONDS, FadeTimers
 from custom_components.waha_presence.models import PresenceStatus
 from custom_components.waha_presence.presence import PresenceChange
@@ -62,10 +64,12 @@ class FakeLoop:
         return sum(not h.cancelled and h.when > self.now for h in self.handles)
 
 
-def change(participant: str, presence: PresenceStatus, stamp: int) -> PresenceChange:
-    """Return a live change of one group member."""
+def change(
+    participant: str, presence: PresenceStatus, stamp: int, chat_id: str = GROUP
+) -> PresenceChange:
+    """Return a live change of one member of a chat (the group by default)."""
     return PresenceChange(
-        chat_id=GROUP,
+        chat_id=chat_id,
         participant=participant,
         presence=presence,
         previous=None,
@@ -141,19 +145,7 @@ def test_cancel_one_chat_or_all() -> None:
     loop, fades, due = timers()
     other = "31611111111@c.us"
     fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
-    fades.schedule(
-        (
-            PresenceChange(
-                chat_id=other,
-                participant=other,
-                presence=PresenceStatus.TYPING,
-                previous=None,
-                last_seen_changed=False,
-                live=True,
-                timestamp=1000,
-            ),
-        )
-    )
+    fades.schedule((change(other, PresenceStatus.TYPING, 1000, other),))
     fades.cancel(GROUP)
     loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
     assert due == [(other, 1000, {other})]
@@ -181,6 +173,8 @@ def test_a_stream_of_refreshes_keeps_one_loop_timer() -> None:
         fades.schedule((change("b@c.us", PresenceStatus.TYPING, second * 1000),))
         loop.advance(1)
     assert loop.live == 1
+    # One wake-up per timeout at most, not one timer per event.
+    assert len(loop.handles) <= 100 // CHAT_STATE_TIMEOUT_SECONDS + 1
     assert due == []
     loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
     assert due == [(GROUP, 99_000, {"a@c.us", "b@c.us"})]
@@ -213,17 +207,69 @@ def test_a_batch_cancelled_while_another_fades_stays_quiet() -> None:
     fades.schedule(
         (
             change("a@c.us", PresenceStatus.TYPING, 1000),
-            PresenceChange(
-                chat_id=other,
-                participant="b@c.us",
-                presence=PresenceStatus.TYPING,
-                previous=None,
-                last_seen_changed=False,
-                live=True,
-                timestamp=1000,
-            ),
+            change("b@c.us", PresenceStatus.TYPING, 1000, other),
         )
     )
     loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
     assert due == [(GROUP, 1000, {"a@c.us"})]
     assert loop.live == 0
+
+
+def test_a_batch_that_raises_leaves_the_others_fading() -> None:
+    """A bug in one batch's writes does not stop the fades of other chats."""
+    loop = FakeLoop()
+    due: list[str] = []
+    other = "120363000000000002@g.us"
+
+    def on_due(chat: str, stamp: int, members: set[str]) -> None:
+        due.append(chat)
+        if chat == GROUP:
+            raise RuntimeError("a write failed")
+
+    fades = FadeTimers(cast("asyncio.AbstractEventLoop", loop), on_due)
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    loop.advance(1)
+    fades.schedule((change("b@c.us", PresenceStatus.TYPING, 2000, other),))
+    with pytest.raises(RuntimeError):
+        loop.advance(CHAT_STATE_TIMEOUT_SECONDS - 1)
+    loop.advance(1)
+    assert due == [GROUP, other]
+
+
+def test_a_late_wake_up_ends_every_batch_due_meanwhile() -> None:
+    """A loop that was busy past several deadlines ends them all at once."""
+    loop, fades, due = timers()
+    fades.schedule((change("a@c.us", PresenceStatus.TYPING, 1000),))
+    loop.now += 5
+    fades.schedule((change("b@c.us", PresenceStatus.TYPING, 6000),))
+    # The loop only gets to the first timer after both deadlines passed.
+    loop.now += CHAT_STATE_TIMEOUT_SECONDS + 10
+    handle = next(h for h in loop.handles if not h.cancelled)
+    handle.cancelled = True
+    handle.func(*handle.args)
+    assert due == [(GROUP, 1000, {"a@c.us"}), (GROUP, 6000, {"b@c.us"})]
+    assert loop.live == 0
+
+
+def test_a_batch_restarted_while_others_fade_waits_its_full_time() -> None:
+    """Typing set again by an earlier batch's writes fades 30 s later, not at once."""
+    loop = FakeLoop()
+    due: list[tuple[str, int]] = []
+    other = "120363000000000002@g.us"
+
+    def on_due(chat: str, stamp: int, members: set[str]) -> None:
+        due.append((chat, stamp))
+        if chat == GROUP:
+            fades.schedule((change("c@c.us", PresenceStatus.TYPING, 1000, other),))
+
+    fades = FadeTimers(cast("asyncio.AbstractEventLoop", loop), on_due)
+    fades.schedule(
+        (
+            change("a@c.us", PresenceStatus.TYPING, 1000),
+            change("b@c.us", PresenceStatus.TYPING, 1000, other),
+        )
+    )
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == [(GROUP, 1000)]
+    loop.advance(CHAT_STATE_TIMEOUT_SECONDS)
+    assert due == [(GROUP, 1000), (other, 1000)]

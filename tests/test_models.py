@@ -78,7 +78,10 @@ def test_last_seen() -> None:
     assert parse_last_seen(1_700_000_000) == datetime(
         2023, 11, 14, 22, 13, 20, tzinfo=UTC
     )
-    for value in (None, 0, -5, True, "1700000000"):
+    assert parse_last_seen(1_700_000_000.5) == datetime(
+        2023, 11, 14, 22, 13, 20, 500_000, tzinfo=UTC
+    )
+    for value in (None, 0, -5, True, False, "1700000000", [1_700_000_000]):
         assert parse_last_seen(value) is None
 
 

@@ -81,14 +81,21 @@ class FadeTimers:
     def _due(self) -> None:
         """End every batch due by now, then wait for the next one."""
         self._timer = None
+        # A late wake-up ends all that fell due meanwhile, not just what it was for.
+        cutoff = max(self._armed_for, self._loop.time())
         due: list[Batch] = []
         for batch, deadline in self._deadlines.items():
-            if deadline > self._armed_for:
+            if deadline > cutoff:
                 break
             due.append(batch)
-        for batch in due:
-            # Gone when an earlier batch's writes led to this chat's fades being cancelled.
-            if self._deadlines.pop(batch, None) is not None:
+        try:
+            for batch in due:
+                # Cancelled or restarted meanwhile by an earlier batch's writes.
+                if self._deadlines.get(batch, cutoff + 1) > cutoff:
+                    continue
+                del self._deadlines[batch]
                 self._on_due(batch[0], batch[1], self._forget(batch))
-        if self._timer is None and self._deadlines:
-            self._arm()
+        finally:
+            # Whatever one batch's writes raised, the others still fade.
+            if self._timer is None and self._deadlines:
+                self._arm()
