@@ -34,8 +34,9 @@ After it, the garbage collector's share of max_block_ms (bench/gc_passes.py):
 - max_block_without_gc_ms: the largest lateness of the same timer's ticks that no full
   pass ran within (from when a tick was due to when it ran).
 
-Then the floor, a figure and no target: the same measurement, in a fresh process with
-the same warm-up, of Home Assistant's own entities and none of our code (bench/floor.py:
+Then the floor, a figure and no target: the same measurement, in a fresh process
+warmed up with a 1-chat entry of its own, of Home Assistant's own entities and none of
+our code (bench/floor.py:
 per chat a subentry, a device and entities of our four kinds, added as ours are):
 
     floor: chats=<n> max_block_ms=<x> full_passes=<k> longest_full_pass_ms=<x>
