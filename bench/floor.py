@@ -9,8 +9,8 @@ that restores its state (ours is a `RestoreSensor` too) and an event entity with
 five event types, disabled by default as ours is. Each enabled entity writes its state
 once, when added; the event entity gets its registry entry and no state, as ours.
 They are added as ours are, a task per platform and `ADD_BATCH` chats per turn of the
-loop, and unloaded as ours are, `UNLOAD_BATCH` entities per turn. Our package is
-imported (for those two numbers), as in the size's process; none of its code runs.
+loop, and unloaded as ours are, through our own batch removal: the one piece of our
+code it runs, a way of driving Home Assistant's platforms and no part of ours.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from custom_components.waha_presence import UNLOAD_BATCH
-from custom_components.waha_presence.listeners import ADD_BATCH
+from custom_components.waha_presence.listeners import (
+    ADD_BATCH,
+    async_remove_entities_in_batches,
+)
 from custom_components.waha_presence.models import PresenceStatus
 from homeassistant import config_entries
 from homeassistant.components.binary_sensor import (
@@ -118,18 +120,10 @@ async def _async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bo
 
 
 async def _async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """Take the entities away `UNLOAD_BATCH` a turn, as ours; unload the platforms."""
+    """Take the entities away in batches, with our helper; unload the platforms."""
     # Home Assistant alone removes a platform's entities in one turn: at 2,000 chats
     # a stall of its own, outside the collector, that ours does not have.
-    removed = 0
-    for platform in entity_platform.async_get_platforms(hass, DOMAIN):
-        if platform.config_entry is not entry:
-            continue
-        for entity_id in list(platform.entities):
-            if removed and removed % UNLOAD_BATCH == 0:
-                await asyncio.sleep(0)
-            await platform.async_remove_entity(entity_id)
-            removed += 1
+    await async_remove_entities_in_batches(hass, DOMAIN, entry)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -192,19 +186,29 @@ def install(hass: HomeAssistant) -> None:
         )
 
 
-def add_entry(hass: HomeAssistant, account: str, chats: list[str]) -> ConfigEntry[Any]:
-    """Add (not set up) an entry with a subentry per chat, as ours has."""
+def add_chat_entry(
+    hass: HomeAssistant,
+    *,
+    domain: str,
+    title: str,
+    unique_id: str,
+    data: dict[str, Any],
+    chats: list[str],
+    subentry_type: str,
+    chat_data: Callable[[int, str], dict[str, Any]],
+) -> ConfigEntry[Any]:
+    """Add (not set up) an entry with a subentry per chat, `chat_data(n, chat)` each."""
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=account,
-        unique_id=account,
-        data={"account": account},
+        domain=domain,
+        title=title,
+        unique_id=unique_id,
+        data=data,
         subentries_data=[
             ConfigSubentryData(
-                data={"chat_id": chat},
-                subentry_type="chat",
+                data=chat_data(n, chat),
+                subentry_type=subentry_type,
                 title=f"Chat {n}",
                 unique_id=chat,
             )
@@ -214,6 +218,20 @@ def add_entry(hass: HomeAssistant, account: str, chats: list[str]) -> ConfigEntr
     entry.add_to_hass(hass)
     added: ConfigEntry[Any] = entry
     return added
+
+
+def add_entry(hass: HomeAssistant, account: str, chats: list[str]) -> ConfigEntry[Any]:
+    """Add (not set up) the floor's entry with a subentry per chat, as ours has."""
+    return add_chat_entry(
+        hass,
+        domain=DOMAIN,
+        title=account,
+        unique_id=account,
+        data={"account": account},
+        chats=chats,
+        subentry_type="chat",
+        chat_data=lambda _n, chat: {"chat_id": chat},
+    )
 
 
 def shown(hass: HomeAssistant) -> int:

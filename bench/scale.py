@@ -97,7 +97,7 @@ from custom_components.waha_presence.const import (  # noqa: E402
     SUBENTRY_CHAT,
 )
 from homeassistant import loader  # noqa: E402
-from homeassistant.config_entries import ConfigEntry, ConfigSubentryData  # noqa: E402
+from homeassistant.config_entries import ConfigEntry  # noqa: E402
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID  # noqa: E402
 from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
 from homeassistant.helpers import entity_registry as er, frame  # noqa: E402
@@ -321,10 +321,9 @@ def add_entry(
     chats: list[str],
 ) -> ConfigEntry[Any]:
     """Add (not set up) an entry on `session` tracking `chats`, delivered by webhook."""
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
-
     webhook_id = hashlib.sha256(session.encode()).hexdigest()
-    entry = MockConfigEntry(
+    return floor.add_chat_entry(
+        hass,
         domain=DOMAIN,
         title=session,
         unique_id=account,
@@ -338,19 +337,10 @@ def add_entry(
             CONF_WEBHOOK_URL: f"{ha_url}/api/webhook/{webhook_id}",
             CONF_HMAC_KEY: HMAC_KEY,
         },
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_CHAT_ID: chat, CONF_CHAT_NAME: f"Chat {n}"},
-                subentry_type=SUBENTRY_CHAT,
-                title=f"Chat {n}",
-                unique_id=chat,
-            )
-            for n, chat in enumerate(chats)
-        ],
+        chats=chats,
+        subentry_type=SUBENTRY_CHAT,
+        chat_data=lambda n, chat: {CONF_CHAT_ID: chat, CONF_CHAT_NAME: f"Chat {n}"},
     )
-    entry.add_to_hass(hass)
-    added: ConfigEntry[Any] = entry
-    return added
 
 
 class StateWrites:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from aiohttp import ClientSession
@@ -17,7 +16,6 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
-    entity_platform,
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -49,6 +47,7 @@ from .exceptions import (
     WahaNotFoundError,
     WahaVersionError,
 )
+from .listeners import async_remove_entities_in_batches
 from .ordering_store import store_for
 from .repairs import async_delete_setup_issues
 from .services import async_setup_services
@@ -62,8 +61,6 @@ PLATFORMS = [
     Platform.SELECT,
     Platform.SENSOR,
 ]
-# Entities removed in one turn of the event loop when the entry unloads.
-UNLOAD_BATCH = 100
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -216,17 +213,7 @@ async def _async_entry_updated(hass: HomeAssistant, entry: WahaConfigEntry) -> N
 
 async def async_unload_entry(hass: HomeAssistant, entry: WahaConfigEntry) -> bool:
     """Unload the platforms; the rest goes with `async_on_unload`."""
-    # Home Assistant removes a platform's entities in one turn of the event loop:
-    # thousands would stall it. Take them away a batch at a time first.
-    removed = 0
-    for platform in entity_platform.async_get_platforms(hass, DOMAIN):
-        if platform.config_entry is not entry:
-            continue
-        for entity_id in list(platform.entities):
-            if removed and removed % UNLOAD_BATCH == 0:
-                await asyncio.sleep(0)
-            await platform.async_remove_entity(entity_id)
-            removed += 1
+    await async_remove_entities_in_batches(hass, DOMAIN, entry)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -9,12 +9,15 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.helpers import entity_platform
 
 from .const import DOMAIN
 from .presence import ChatState, PresenceChange
 
 # Chats whose entities are created in one turn of the event loop.
 ADD_BATCH = 5
+# Entities removed in one turn of the event loop when the entry unloads.
+UNLOAD_BATCH = 100
 
 
 @dataclass(slots=True)
@@ -117,3 +120,20 @@ class EntityListeners:
         """Hand one update to the entities of its chat."""
         for listener in list(self._chat_listeners.get(chat_id, ())):
             listener(update)
+
+
+async def async_remove_entities_in_batches(
+    hass: HomeAssistant, domain: str, entry: ConfigEntry[Any]
+) -> None:
+    """Remove an entry's entities `UNLOAD_BATCH` a turn of the event loop."""
+    # Home Assistant removes a platform's entities in one turn of the event loop when
+    # it unloads the platform: thousands would stall it.
+    removed = 0
+    for platform in entity_platform.async_get_platforms(hass, domain):
+        if platform.config_entry is not entry:
+            continue
+        for entity_id in list(platform.entities):
+            if removed and removed % UNLOAD_BATCH == 0:
+                await asyncio.sleep(0)
+            await platform.async_remove_entity(entity_id)
+            removed += 1
