@@ -91,7 +91,8 @@ class FadeTimers:
         try:
             for batch in due:
                 # Cancelled or restarted meanwhile by an earlier batch's writes.
-                if self._deadlines.get(batch, cutoff + 1) > cutoff:
+                due_at = self._deadlines.get(batch)
+                if due_at is None or due_at > cutoff:
                     continue
                 del self._deadlines[batch]
                 self._on_due(batch[0], batch[1], self._forget(batch))

@@ -189,10 +189,10 @@ class PictureKeeper:
         """Read one chat's link; a link about to expire is asked of WhatsApp anew."""
         now = dt_util.utcnow()
         try:
-            url = None
             if not expiring:
                 url = await self.client.profile_picture(self.session_name, chat_id)
-            if expiring or (url is not None and _expires_by(url, now + EXPIRY_MARGIN)):
+                expiring = url is not None and _expires_by(url, now + EXPIRY_MARGIN)
+            if expiring:
                 url = await self.client.profile_picture(
                     self.session_name, chat_id, refresh=True
                 )
