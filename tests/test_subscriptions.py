@@ -15,8 +15,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.waha_presence.const import CONF_WEBHOOK_URL
 from custom_components.waha_presence.session_config import build_webhook
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.util import dt as dt_util
+from homeassistant.util.async_ import get_scheduled_timer_handles
 from simulator import WahaSimulator
 
 from .conftest import chat_subentry
@@ -307,6 +308,27 @@ async def test_unload_cancels_retries(
     before = len(_subscribes(waha))
     await _later(hass, 60)
     assert _subscribes(waha)[before:] == []
+
+
+async def test_stop_cancels_retries(
+    hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
+) -> None:
+    """Home Assistant's stop cancels a retry that is waiting."""
+    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
+    await _reconnect(hass, waha, ready)
+    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
+    await settle(hass)
+    waiting = [
+        handle
+        for handle in get_scheduled_timer_handles(hass.loop)
+        # What Home Assistant's stop reads to tell which timers to cancel.
+        if (args := handle._args)
+        and isinstance(job := args[0], HassJob)
+        and job.name == "waha_presence subscribe retry"
+    ]
+    assert len(waiting) == 1
+    await hass.async_stop()
+    assert waiting[0].cancelled()
 
 
 def _lid_reads(waha: WahaSimulator) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .api import WahaClient
@@ -196,15 +196,18 @@ class SubscriptionKeeper:
             return
         tries = self._tries.get(chat_id, 0)
         self._tries[chat_id] = tries + 1
-        self._retries[chat_id] = async_call_later(
-            self.hass,
-            min(RETRY_FIRST_SECONDS * 2**tries, RETRY_MAX_SECONDS),
-            HassJob(
-                partial(self._async_retry_due, chat_id),
-                f"{DOMAIN} subscribe retry",
-                cancel_on_shutdown=True,
-            ),
+        job = HassJob(
+            partial(self._async_retry_due, chat_id),
+            f"{DOMAIN} subscribe retry",
+            cancel_on_shutdown=True,
         )
+        # Home Assistant's stop cancels a timer whose first argument is such a job,
+        # which async_call_later's timers never have.
+        self._retries[chat_id] = self.hass.loop.call_later(
+            min(RETRY_FIRST_SECONDS * 2**tries, RETRY_MAX_SECONDS),
+            self.hass.async_run_hass_job,
+            job,
+        ).cancel
 
     @callback
     def _drop_retry(self, chat_id: str) -> None:
@@ -213,7 +216,7 @@ class SubscriptionKeeper:
             cancel()
 
     @callback
-    def _async_retry_due(self, chat_id: str, _now: datetime) -> None:
+    def _async_retry_due(self, chat_id: str) -> None:
         self._retries.pop(chat_id, None)
         if not self.monitor.available or self.tracker.tracked_chat_id(chat_id) is None:
             # Back to WORKING subscribes every chat; an untracked one needs none.
