@@ -14,7 +14,9 @@ what stands beside them:
 - `checked`: our own webhook class (size, encoding, HMAC signature, strict parsing)
   in front of the same-kind writes, which take the parsed event: what the checks every
   WAHA event must pass cost by themselves (the `checks alone` line).
-Rounds are interleaved; ratios are taken within each round and their median reported.
+Every case is served on a webhook id of the form Home Assistant generates (64 hex
+digits): a shorter URL alone would make a case faster. Rounds are interleaved; ratios
+are taken within each round and their median reported.
 
     .venv/bin/python bench/ingest.py [--events 250] [--rounds 60] [--large 1000,2000]
 """
@@ -26,6 +28,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 import gc
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -90,6 +93,13 @@ HOT_CHATS = 10
 BASE_LAST_SEEN = 1_700_000_000
 CONCURRENCY = 8
 WARMUP_EVENTS = 400
+
+
+def hook_id(name: str) -> str:
+    """Return a case's webhook id: 64 hex digits, as Home Assistant generates them."""
+    # One length for every case: Home Assistant's security filter alone scans a
+    # 64-character id in 9 µs more than a 9-character one, on every request.
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def chat_id(session_index: int, index: int) -> str:
@@ -229,7 +239,7 @@ class CheckedFloor:
         self._chats = chats
         self.handled = 0
         WahaWebhook(
-            hass, "checked", HMAC_KEY, "checked", self._on_event
+            hass, hook_id("checked"), HMAC_KEY, "checked", self._on_event
         ).async_register()
 
     def _on_event(self, event: WahaEvent) -> bool:
@@ -393,7 +403,7 @@ async def add_diy(hass: HomeAssistant, index: int) -> None:
         "triggers": [
             {
                 "trigger": "webhook",
-                "webhook_id": "diy",
+                "webhook_id": hook_id("diy"),
                 "allowed_methods": ["POST"],
                 "local_only": True,
             }
@@ -443,7 +453,7 @@ async def add_entry(
     )
     for n in range(chats):
         sim.add_contact(session, chat_id(index, n), name=f"{session} {n}")
-    webhook_id = f"bench{index:059d}"
+    webhook_id = hook_id(session)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=session,
@@ -553,10 +563,12 @@ async def run(
                     "http": BareHandler(quota(lambda i, value: None, 0.0)),
                 }
                 for name, handler in floors.items():
-                    webhook.async_register(hass, "bench", name, name, handler.handle)
+                    webhook.async_register(
+                        hass, "bench", name, hook_id(name), handler.handle
+                    )
                 checked = CheckedFloor(hass, await kinds_chats(hass, 1, "checked"))
                 for name in ("same_kind", "checked", "diy"):
-                    url = f"{base}/api/webhook/{name}"
+                    url = f"{base}/api/webhook/{hook_id(name)}"
                     counted[name] = await changes_per_event(hass, http, url, warmup)
                 # They decide their writes themselves, as ours does: check they match.
                 for name in ("same_kind", "checked"):
@@ -571,7 +583,7 @@ async def run(
                     (name, entry.data[CONF_WEBHOOK_ID])
                     for name, entry in entries.items()
                 ]
-                cases += [(name, name) for name in ("diy", "checked", *floors)]
+                cases += [(name, hook_id(name)) for name in ("diy", "checked", *floors)]
                 sessions = {
                     name: (entry.title, index)
                     for index, (name, entry) in enumerate(entries.items(), 1)
@@ -652,13 +664,13 @@ def main() -> None:
     }
     for size in large:
         ratios[f"chats_{size}/10"] = paired(results, str(size), "10")
-    verdict = all(ratios[key] >= target for key, target in TARGETS.items()) and all(
-        value >= CHATS_TARGET
-        for key, value in ratios.items()
-        if key.startswith("chats")
-    )
+    targets = {key: TARGETS.get(key, CHATS_TARGET) for key in ratios}
+    missed = [key for key, target in targets.items() if ratios[key] < target]
+    for key in missed:
+        # Unrounded: the line below rounds a ratio just under its target up to it.
+        print(f"missed: {key}={ratios[key]:.4f} < {targets[key]}")
     print("ratios: " + " ".join(f"{key}={value:.2f}" for key, value in ratios.items()))
-    sys.exit(0 if verdict else 1)
+    sys.exit(1 if missed else 0)
 
 
 if __name__ == "__main__":

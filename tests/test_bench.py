@@ -72,6 +72,13 @@ def test_ingest_benchmark_runs() -> None:
         r"chats_30/10=\d+\.\d\d chats_60/10=\d+\.\d\d",
         last,
     ), last
+    ratios = dict(item.split("=") for item in last.removeprefix("ratios: ").split())
+    missed = re.findall(r"^missed: (\S+)=(\d+\.\d{4}) < (\d+\.\d+)$", out, re.MULTILINE)
+    # The exit code and the missed lines tell the same verdict.
+    assert (result.returncode == 1) == bool(missed), out
+    for key, value, target in missed:
+        assert key in ratios
+        assert float(value) < float(target)
 
 
 SCALE = BENCH.parent / "scale.py"
