@@ -321,10 +321,10 @@ async def test_stop_cancels_retries(
     waiting = [
         handle
         for handle in get_scheduled_timer_handles(hass.loop)
-        # What Home Assistant's stop reads to tell which timers to cancel.
-        if (args := handle._args)
-        and isinstance(job := args[0], HassJob)
-        and job.name == "waha_presence subscribe retry"
+        if any(
+            isinstance(arg, HassJob) and arg.name == "waha_presence subscribe retry"
+            for arg in handle._args or ()
+        )
     ]
     assert len(waiting) == 1
     await hass.async_stop()
