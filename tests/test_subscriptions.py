@@ -278,14 +278,21 @@ async def test_retry_ends_with_the_chat(
     assert _subscribes(waha)[before:] == []
 
 
+async def _reconnect_with_alice_retry(
+    hass: HomeAssistant, waha: WahaSimulator, entry: MockConfigEntry
+) -> None:
+    """Reconnect with Alice's subscribe failing once: her retry is waiting."""
+    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
+    await _reconnect(hass, waha, entry)
+    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
+    await settle(hass)
+
+
 async def test_retry_waits_for_working(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """A retry due while the session is down is left to the subscribes of its return."""
-    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
-    await _reconnect(hass, waha, ready)
-    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
-    await settle(hass)
+    await _reconnect_with_alice_retry(hass, waha, ready)
     coordinator = ready.runtime_data.coordinator
     waha.lose_whatsapp(SESSION, every=600)
     await wait_for(hass, lambda: not coordinator.available)
@@ -300,10 +307,7 @@ async def test_unload_cancels_retries(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """Nothing is subscribed for an entry that is gone."""
-    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
-    await _reconnect(hass, waha, ready)
-    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
-    await settle(hass)
+    await _reconnect_with_alice_retry(hass, waha, ready)
     assert await hass.config_entries.async_unload(ready.entry_id)
     before = len(_subscribes(waha))
     await _later(hass, 60)
@@ -314,10 +318,7 @@ async def test_stop_cancels_retries(
     hass: HomeAssistant, waha: WahaSimulator, ready: MockConfigEntry
 ) -> None:
     """Home Assistant's stop cancels a retry that is waiting."""
-    waha.fail_next("POST", _subscribe_path(ALICE), 500, SERVER_ERROR)
-    await _reconnect(hass, waha, ready)
-    await wait_for(hass, lambda: ALICE_LID in waha.session(SESSION).subscriptions)
-    await settle(hass)
+    await _reconnect_with_alice_retry(hass, waha, ready)
     waiting = [
         handle
         for handle in get_scheduled_timer_handles(hass.loop)
