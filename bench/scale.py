@@ -254,6 +254,42 @@ class LatenessProbe:
         return max((ran - due for due, ran in self.ticks), default=0.0) * 1000
 
 
+class BlockWatch:
+    """The lateness probe and the collector's passes, over every window measured."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch `loop`; `start` and `stop` bound each window."""
+        self._probe = LatenessProbe(loop, PROBE_S)
+        self._passes = gc_passes.PassLog(loop.time)
+        self._ticks: list[tuple[float, float]] = []
+        self._collected: list[gc_passes.Pass] = []
+
+    def start(self) -> None:
+        """Begin a window."""
+        self._passes.start()
+        self._probe.start()
+
+    def stop(self) -> float:
+        """End the window; return its largest lateness in ms."""
+        block = self._probe.stop()
+        self._ticks += self._probe.ticks
+        self._collected += self._passes.stop()
+        return block
+
+    def detail(self) -> str:
+        """Return the last window's passes by generation, for `--detail`."""
+        return gc_passes.detail(self._probe.ticks, self._passes.passes)
+
+    def passes(self) -> str:
+        """Return the collector's fields over all windows, as `gc:` and `floor:` say."""
+        got = gc_passes.figures(self._ticks, self._collected)
+        return (
+            f"full_passes={got['full_passes']:.0f} "
+            f"longest_full_pass_ms={got['longest_full_pass_ms']:.2f} "
+            f"max_block_without_gc_ms={got['max_block_without_gc_ms']:.2f}"
+        )
+
+
 class IterationProbe:
     """A call_soon chain: runs once per loop iteration and keeps the longest."""
 
@@ -487,27 +523,21 @@ async def measure_size(
             settler = Settler(hass, sim)
             await warm_up(hass, sim, settler, ha_url)
             entry = add_entry(hass, sim, ha_url, session, ACCOUNT, chats)
-            probe = LatenessProbe(hass.loop, PROBE_S)
-            passes = gc_passes.PassLog(hass.loop.time)
-            ticks: list[tuple[float, float]] = []
-            collected: list[gc_passes.Pass] = []
+            watch = BlockWatch(hass.loop)
             subscribed = size + round(size * lid_share)
 
             rss_before = rss_bytes()
             before = (await sim.stats())["requests"]
-            passes.start()
-            probe.start()
+            watch.start()
             began = time.perf_counter()
             assert await hass.config_entries.async_setup(entry.entry_id)
             settled, after = await settler.wait(entry, subscribed)
-            setup_block = probe.stop()
-            ticks += probe.ticks
-            collected += passes.stop()
+            setup_block = watch.stop()
             setup_s = settled - began
             setup_requests = after - before
             if detail:
                 print(f"requests setup: {await sim.breakdown(before)}")
-                print(f"gc setup: {gc_passes.detail(probe.ticks, passes.passes)}")
+                print(f"gc setup: {watch.detail()}")
             kib = (rss_bytes() - rss_before) / 1024
 
             before = (await sim.stats())["requests"]
@@ -519,18 +549,15 @@ async def measure_size(
                 print(f"requests renewal: {await sim.breakdown(before)}")
 
             before = (await sim.stats())["requests"]
-            passes.start()
-            probe.start()
+            watch.start()
             began = time.perf_counter()
             assert await hass.config_entries.async_reload(entry.entry_id)
             settled, _ = await settler.wait(entry, subscribed)
-            reload_block = probe.stop()
-            ticks += probe.ticks
-            collected += passes.stop()
+            reload_block = watch.stop()
             reload_s = settled - began
             if detail:
                 print(f"requests reload: {await sim.breakdown(before)}")
-                print(f"gc reload: {gc_passes.detail(probe.ticks, passes.passes)}")
+                print(f"gc reload: {watch.detail()}")
 
             url = f"{ha_url}/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
             p99 = await latency(hass, url, session, chats[0], events)
@@ -544,13 +571,7 @@ async def measure_size(
         f"kib_per_chat={kib / size:.2f} latency_p99_ms={p99:.2f}",
         flush=True,
     )
-    gc_figures = gc_passes.figures(ticks, collected)
-    print(
-        f"gc: chats={size} full_passes={gc_figures['full_passes']:.0f} "
-        f"longest_full_pass_ms={gc_figures['longest_full_pass_ms']:.2f} "
-        f"max_block_without_gc_ms={gc_figures['max_block_without_gc_ms']:.2f}",
-        flush=True,
-    )
+    print(f"gc: chats={size} {watch.passes()}", flush=True)
 
 
 async def floor_settled(writes: StateWrites, shown: int, limit: float = 300) -> None:
@@ -581,30 +602,20 @@ async def measure_floor(size: int, detail: bool) -> None:
         await hass.config_entries.async_remove(warm.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
         entry = floor.add_entry(hass, ACCOUNT, chats)
-        probe = LatenessProbe(hass.loop, PROBE_S)
-        passes = gc_passes.PassLog(hass.loop.time)
-        ticks: list[tuple[float, float]] = []
-        collected: list[gc_passes.Pass] = []
+        watch = BlockWatch(hass.loop)
         blocks = []
         # The size reads its memory before setup and after: a full collection each
         # time, so the collector starts setup and reload from where the size's does.
         for step in (hass.config_entries.async_setup, hass.config_entries.async_reload):
             rss_bytes()
-            passes.start()
-            probe.start()
+            watch.start()
             assert await step(entry.entry_id)
             await floor_settled(writes, floor.STATES_PER_CHAT * size)
-            blocks.append(probe.stop())
-            ticks += probe.ticks
-            collected += passes.stop()
+            blocks.append(watch.stop())
             if detail:
-                print(f"gc floor: {gc_passes.detail(probe.ticks, passes.passes)}")
-    gc_figures = gc_passes.figures(ticks, collected)
+                print(f"gc floor: {watch.detail()}")
     print(
-        f"floor: chats={size} max_block_ms={max(blocks):.2f} "
-        f"full_passes={gc_figures['full_passes']:.0f} "
-        f"longest_full_pass_ms={gc_figures['longest_full_pass_ms']:.2f} "
-        f"max_block_without_gc_ms={gc_figures['max_block_without_gc_ms']:.2f}",
+        f"floor: chats={size} max_block_ms={max(blocks):.2f} {watch.passes()}",
         flush=True,
     )
 
