@@ -46,11 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
-    MockConfigEntry,
     MockEntityPlatform,
     async_test_home_assistant,
 )
 
+from bench import floor  # noqa: E402
 from custom_components.waha_presence.const import (  # noqa: E402
     CONF_ACCOUNT_ID,
     CONF_CHAT_ID,
@@ -78,7 +78,7 @@ from homeassistant.components.sensor import (  # noqa: E402
     SensorDeviceClass,
     SensorEntity,
 )
-from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
+from homeassistant.config_entries import ConfigEntry  # noqa: E402
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_WEBHOOK_ID  # noqa: E402
 from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
 from homeassistant.helpers import entity_registry as er, frame  # noqa: E402
@@ -452,7 +452,7 @@ async def add_entry(
     session: str,
     index: int,
     chats: int,
-) -> MockConfigEntry:
+) -> ConfigEntry[Any]:
     """Create the session and an entry tracking `chats` chats, and set it up."""
     account = f"3160000000{index}@c.us"
     sim.add_session(
@@ -464,7 +464,8 @@ async def add_entry(
     for n in range(chats):
         sim.add_contact(session, chat_id(index, n), name=f"{session} {n}")
     webhook_id = hook_id(session)
-    entry = MockConfigEntry(
+    entry = floor.add_chat_entry(
+        hass,
         domain=DOMAIN,
         title=session,
         unique_id=account,
@@ -478,20 +479,13 @@ async def add_entry(
             CONF_WEBHOOK_URL: f"{base}/api/webhook/{webhook_id}",
             CONF_HMAC_KEY: HMAC_KEY,
         },
-        subentries_data=[
-            ConfigSubentryData(
-                data={
-                    CONF_CHAT_ID: chat_id(index, n),
-                    CONF_CHAT_NAME: f"{session} {n}",
-                },
-                subentry_type=SUBENTRY_CHAT,
-                title=f"{session} {n}",
-                unique_id=chat_id(index, n),
-            )
-            for n in range(chats)
-        ],
+        chats=[chat_id(index, n) for n in range(chats)],
+        subentry_type=SUBENTRY_CHAT,
+        chat_data=lambda n, chat: {
+            CONF_CHAT_ID: chat,
+            CONF_CHAT_NAME: f"{session} {n}",
+        },
     )
-    entry.add_to_hass(hass)
     # The activity entities start disabled; enabled, as the same-kind floor has them.
     registry = er.async_get(hass)
     for subentry in entry.subentries.values():
@@ -665,8 +659,8 @@ def main() -> None:
         label = LABELS[name] if name in LABELS else f"ours, {int(name):,} tracked chats"
         print(f"  {label:45s} {statistics.median(results[name]):8.0f}")
     print("ratios to the other floors (median over rounds):")
-    for floor in ("checked", "entities", "floor", "http"):
-        print(f"  ours / {LABELS[floor]:43s} {paired(results, '10', floor):.2f}")
+    for case in ("checked", "entities", "floor", "http"):
+        print(f"  ours / {LABELS[case]:43s} {paired(results, '10', case):.2f}")
     # What the checks every WAHA event needs cost by themselves, ours aside.
     checks = paired(results, "checked", "same_kind")
     print(f"  checks alone: {LABELS['checked']} / same_kind {checks:.2f}")
