@@ -526,6 +526,8 @@ async def measure_size(
             watch = BlockWatch(hass.loop)
             subscribed = size + round(size * lid_share)
 
+            if detail:
+                print(f"heap before setup: {gc_passes.heap()}")
             rss_before = rss_bytes()
             before = (await sim.stats())["requests"]
             watch.start()
@@ -539,6 +541,8 @@ async def measure_size(
                 print(f"requests setup: {await sim.breakdown(before)}")
                 print(f"gc setup: {watch.detail()}")
             kib = (rss_bytes() - rss_before) / 1024
+            if detail:
+                print(f"heap after setup: {gc_passes.heap()}")
 
             before = (await sim.stats())["requests"]
             # What the renewal timer runs.
@@ -604,6 +608,8 @@ async def measure_floor(size: int, detail: bool) -> None:
         entry = floor.add_entry(hass, ACCOUNT, chats)
         watch = BlockWatch(hass.loop)
         blocks = []
+        if detail:
+            print(f"heap floor before setup: {gc_passes.heap()}")
         # The size reads its memory before setup and after: a full collection each
         # time, so the collector starts setup and reload from where the size's does.
         for step in (hass.config_entries.async_setup, hass.config_entries.async_reload):
@@ -614,6 +620,8 @@ async def measure_floor(size: int, detail: bool) -> None:
             blocks.append(watch.stop())
             if detail:
                 print(f"gc floor: {watch.detail()}")
+                if not blocks[1:]:
+                    print(f"heap floor after setup: {gc_passes.heap()}")
     print(
         f"floor: chats={size} max_block_ms={max(blocks):.2f} {watch.passes()}",
         flush=True,

@@ -316,3 +316,17 @@ def test_gc_passes_set_full_passes_apart() -> None:
         "max_block_without_gc_ms": 1000 * (20.04 - 20.0),
     }
     assert "outside any pass 10.00 ms" in gc_passes.detail(ticks, [full, young])
+
+
+def test_gc_passes_heap_counts_what_a_full_pass_walks() -> None:
+    """The heap line counts the tracked objects, more when more are kept."""
+
+    def tracked(line: str) -> int:
+        fields = dict(part.split("=") for part in line.split())
+        assert float(fields["full_pass_ms"]) > 0
+        return int(fields["tracked"])
+
+    before = tracked(gc_passes.heap())
+    kept = [[n] for n in range(50_000)]
+    after = tracked(gc_passes.heap())
+    assert after - before >= len(kept)
