@@ -636,6 +636,18 @@ async def measure_floor(size: int, detail: bool) -> None:
     )
 
 
+def track_writes(hass: HomeAssistant, entity_ids: list[str]) -> Counter[str]:
+    """Return a count of the state writes of `entity_ids`, by entity id, from now on."""
+    writes: Counter[str] = Counter()
+
+    @callback
+    def count(event: Event[Any]) -> None:
+        writes[event.data["entity_id"]] += 1
+
+    async_track_state_change_event(hass, entity_ids, count)
+    return writes
+
+
 async def group_floor(
     hass: HomeAssistant, ids: list[str], probe: IterationProbe
 ) -> float:
@@ -652,11 +664,7 @@ async def group_floor(
         entity._attr_should_poll = False  # noqa: SLF001
         platform = MockEntityPlatform(hass, domain=domain, platform_name="bench_floor")
         await platform.async_add_entities([entity])
-    writes: Counter[str] = Counter()
-
-    @callback
-    def count(event: Event[Any]) -> None:
-        writes[event.data["entity_id"]] += 1
+    writes = track_writes(hass, [activity.entity_id, members.entity_id])
 
     # What ours does per member of the event, with none of our code: the activity
     # entity's event and state, the per-change event; then the group sensor, once.
@@ -688,7 +696,6 @@ async def group_floor(
         members.async_set_context(context)
         members.async_write_ha_state()
 
-    async_track_state_change_event(hass, [activity.entity_id, members.entity_id], count)
     probe.start()
     hass.loop.call_soon(write_all)
     await asyncio.sleep(0)
@@ -729,17 +736,12 @@ async def measure_group(sim_url: str, members: int) -> None:
             await settler.wait(entry, 1)
             sensor = entity_id(hass, "sensor", f"{ACCOUNT}_{GROUP}_active_members")
             activity = entity_id(hass, "event", f"{ACCOUNT}_{GROUP}_activity")
-            writes: Counter[str] = Counter()
-
-            @callback
-            def count(event: Event[Any]) -> None:
-                writes[event.data["entity_id"]] += 1
+            writes = track_writes(hass, [sensor, activity])
 
             @callback
             def announced(_event: Event[Any]) -> None:
                 writes[EVENT_PRESENCE_CHANGED] += 1
 
-            async_track_state_change_event(hass, [sensor, activity], count)
             hass.bus.async_listen(EVENT_PRESENCE_CHANGED, announced)
             url = f"{ha_url}/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
             first = int(time.time() * 1000)
