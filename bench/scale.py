@@ -55,7 +55,7 @@ callback.
 
 `--lid-share` gives that share of contacts a LID WAHA knows; `--detail` prints the
 requests by route, the collector's passes by generation, and the heap a full pass walks
-before and after setup (`heap` lines, for ours and the floor). Exit 1 when a target is
+before setup and after setup and reload (`heap` lines, for ours and the floor). Exit 1 when a target is
 missed; `missed:` lines say which, and a `note:` line when a full pass made a block miss.
 """
 
@@ -548,9 +548,9 @@ async def measure_size(
             if detail:
                 print(f"requests setup: {await sim.breakdown(before)}")
                 print(f"gc setup: {watch.detail()}")
-            kib = (rss_bytes() - rss_before) / 1024
             if detail:
                 print(f"heap after setup: {gc_passes.heap()}")
+            kib = (rss_bytes() - rss_before) / 1024
 
             before = (await sim.stats())["requests"]
             # What the renewal timer runs.
@@ -561,6 +561,8 @@ async def measure_size(
                 print(f"requests renewal: {await sim.breakdown(before)}")
 
             before = (await sim.stats())["requests"]
+            # As the floor's: the window starts from a full collection, as setup's.
+            rss_bytes()
             watch.start()
             began = time.perf_counter()
             assert await hass.config_entries.async_reload(entry.entry_id)
@@ -570,6 +572,7 @@ async def measure_size(
             if detail:
                 print(f"requests reload: {await sim.breakdown(before)}")
                 print(f"gc reload: {watch.detail()}")
+                print(f"heap after reload: {gc_passes.heap()}")
 
             url = f"{ha_url}/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
             p99 = await latency(hass, url, session, chats[0], events)
@@ -628,8 +631,8 @@ async def measure_floor(size: int, detail: bool) -> None:
             blocks.append(watch.stop())
             if detail:
                 print(f"gc floor: {watch.detail()}")
-                if len(blocks) == 1:
-                    print(f"heap floor after setup: {gc_passes.heap()}")
+                step_name = "setup" if len(blocks) == 1 else "reload"
+                print(f"heap floor after {step_name}: {gc_passes.heap()}")
     print(
         f"floor: chats={size} max_block_ms={max(blocks):.2f} {watch.passes()}",
         flush=True,

@@ -121,7 +121,7 @@ def test_scale_benchmark_runs() -> None:
         [
             sys.executable,
             str(SCALE),
-            *("--sizes", "10,20", "--members", "64", "--events", "50"),
+            *("--sizes", "10,20", "--members", "64", "--events", "50", "--detail"),
         ],
         capture_output=True,
         text=True,
@@ -163,7 +163,9 @@ def test_scale_benchmark_runs() -> None:
         assert (passes["full_passes"] == 0) == (passes["longest_full_pass_ms"] == 0)
         # Then the floor of the same size: Home Assistant's own entities measured
         # alike, the loop blocked somewhat, and never less outside full passes.
-        bare = lines[lines.index(line) + 2]
+        bare = next(
+            later for later in lines[lines.index(line) :] if later.startswith("floor:")
+        )
         match = re.fullmatch(floor_pattern, bare)
         assert match, lines
         assert match[1] == str(int(figures["chats"]))
@@ -171,6 +173,22 @@ def test_scale_benchmark_runs() -> None:
         assert 0 < base["max_block_without_gc_ms"] <= base["max_block_ms"]
         assert (base["full_passes"] == 0) == (base["longest_full_pass_ms"] == 0)
     assert len([line for line in lines if line.startswith("gc:")]) == 2, lines
+    # --detail: the heap a full pass walks, for ours and the floor, at each size.
+    heap = re.compile(
+        r"heap (?:floor )?(before setup|after setup|after reload): garbage=\d+ "
+        r"first_pass_ms=\d+\.\d tracked=(\d+) full_pass_ms=\d+\.\d"
+    )
+    heaps = [match for line in lines if (match := heap.fullmatch(line))]
+    assert [match[1] for match in heaps] == 4 * [
+        "before setup",
+        "after setup",
+        "after reload",
+    ]
+    # A set-up entry keeps objects alive that were not there before it.
+    for before, after_setup, _ in zip(
+        heaps[::3], heaps[1::3], heaps[2::3], strict=True
+    ):
+        assert int(after_setup[2]) > int(before[2])
     assert len([line for line in lines if line.startswith("floor:")]) == 2, lines
     group = next(line for line in lines if line.startswith("group:"))
     assert re.fullmatch(
@@ -328,26 +346,37 @@ def test_gc_passes_set_full_passes_apart() -> None:
 
 
 def test_gc_passes_heap_counts_what_a_full_pass_walks() -> None:
-    """The heap line counts the live tracked objects, after collecting the garbage."""
+    """The heap line counts the garbage a pass frees, then the live tracked objects."""
 
-    def tracked(line: str) -> int:
+    def counts(line: str) -> tuple[int, int]:
         fields = dict(part.split("=") for part in line.split())
+        assert float(fields["first_pass_ms"]) > 0
         assert float(fields["full_pass_ms"]) > 0
-        return int(fields["tracked"])
+        return int(fields["garbage"]), int(fields["tracked"])
 
     def leave_cycles(count: int) -> None:
-        for _ in range(count):
-            cell: list[object] = []
-            cell.append(cell)
+        # Young passes would free them as they come: the collector waits for heap().
+        gc.disable()
+        try:
+            for _ in range(count):
+                cell: list[object] = []
+                cell.append(cell)
+        finally:
+            gc.enable()
 
-    before = tracked(gc_passes.heap())
+    _, before = counts(gc_passes.heap())
     kept = [[n] for n in range(50_000)]
-    with_kept = tracked(gc_passes.heap())
+    garbage, with_kept = counts(gc_passes.heap())
     assert with_kept - before >= len(kept)
-    # Garbage is collected before the count: a full pass frees it, it walks none.
+    assert garbage < 1_000
+    # Garbage is freed by the first pass and counted there; the later ones walk none.
     leave_cycles(50_000)
-    assert tracked(gc_passes.heap()) - with_kept < 1_000
+    garbage, tracked = counts(gc_passes.heap())
+    assert garbage >= 50_000
+    assert tracked - with_kept < 1_000
     # Untracked objects are not walked: a list of ints is one object.
     numbers = list(range(50_000))
-    assert tracked(gc_passes.heap()) - with_kept < 1_000
+    garbage, tracked = counts(gc_passes.heap())
+    assert garbage < 1_000
+    assert tracked - with_kept < 1_000
     assert len(kept) == len(numbers)
