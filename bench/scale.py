@@ -13,7 +13,8 @@ one NOWEB session and an entry tracking that many contacts. Per size one line:
 - setup_s, reload_s: `async_setup` (`async_reload`) until settled: available, every
   chat subscribed, and then nothing moving for 0.5 s (requests, webhook attempts,
   state writes); the time taken is when the last thing moved.
-- max_block_ms: the largest lateness of a 50 ms repeating timer during setup and reload.
+- max_block_ms: the largest lateness of a 50 ms repeating timer during setup and reload,
+  each window begun after a full collection.
 - setup_requests_per_chat: simulator-side requests from setup until settled (the
   session restart after our config PUT and the WORKING event after it included);
   renewal_requests_per_chat: the same for one renewal, started as its timer does.
@@ -54,9 +55,11 @@ callback.
         [--events 500] [--lid-share 0.0] [--detail]
 
 `--lid-share` gives that share of contacts a LID WAHA knows; `--detail` prints the
-requests by route, the collector's passes by generation, and the heap a full pass walks
-before setup and after setup and reload (`heap` lines, for ours and the floor). Exit 1 when a target is
-missed; `missed:` lines say which, and a `note:` line when a full pass made a block miss.
+requests by route, the collector's passes by generation, and `heap` lines for ours and
+the floor, before setup and after setup and reload: the garbage the next full pass frees
+and how long it takes, then the objects that live and a pass over them. Exit 1 when a
+target is missed; `missed:` lines say which, and a `note:` line when a full pass made a
+block miss.
 """
 
 from __future__ import annotations
@@ -561,7 +564,8 @@ async def measure_size(
                 print(f"requests renewal: {await sim.breakdown(before)}")
 
             before = (await sim.stats())["requests"]
-            # As the floor's: the window starts from a full collection, as setup's.
+            # Called for its full collection: the window begins after one, as setup's
+            # and the floor's do.
             rss_bytes()
             watch.start()
             began = time.perf_counter()
@@ -621,8 +625,7 @@ async def measure_floor(size: int, detail: bool) -> None:
         blocks = []
         if detail:
             print(f"heap floor before setup: {gc_passes.heap()}")
-        # The size reads its memory before setup and after: a full collection each
-        # time, so the collector starts setup and reload from where the size's does.
+        # Setup and reload each begin after a full collection, as the size's do.
         for step in (hass.config_entries.async_setup, hass.config_entries.async_reload):
             rss_bytes()
             watch.start()
