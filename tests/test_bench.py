@@ -115,14 +115,10 @@ def _figures(line: str) -> dict[str, float]:
     }
 
 
-def test_scale_benchmark_runs() -> None:
-    """A small run prints one exact `scale:` line per size, then the group's lines."""
+def _run_scale(*args: str) -> str:
+    """Run bench/scale.py with `args`; return what it printed, checked it did not crash."""
     result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [
-            sys.executable,
-            str(SCALE),
-            *("--sizes", "10,20", "--members", "64", "--events", "50"),
-        ],
+        [sys.executable, str(SCALE), *args],
         capture_output=True,
         text=True,
         timeout=180,
@@ -131,7 +127,16 @@ def test_scale_benchmark_runs() -> None:
     # Exit code 1 is a verdict (today's code misses targets), not a crash.
     assert result.returncode in (0, 1), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
-    lines = result.stdout.splitlines()
+    missed = [line for line in result.stdout.splitlines() if line.startswith("missed:")]
+    assert (result.returncode == 1) == bool(missed)
+    return result.stdout
+
+
+def test_scale_benchmark_runs() -> None:
+    """A small run prints one exact `scale:` line per size, then the group's lines."""
+    lines = _run_scale(
+        *("--sizes", "10,20", "--members", "64", "--events", "50")
+    ).splitlines()
     scale = [line for line in lines if line.startswith("scale:")]
     pattern = "scale: chats=(\\d+) " + " ".join(
         f"{name}={NUMBER}" for name in SCALE_FIELDS
@@ -192,34 +197,23 @@ def test_scale_benchmark_runs() -> None:
     bare = next(line for line in lines if line.startswith("group_floor:"))
     assert re.fullmatch(rf"group_floor: members=64 block_ms={NUMBER}", bare), bare
     assert _figures(bare)["block_ms"] > 0
-    missed = [line for line in lines if line.startswith("missed:")]
-    assert (result.returncode == 1) == bool(missed)
 
 
 def test_scale_benchmark_detail() -> None:
     """`--detail` prints the heap before setup, after it and after reload, ours first."""
-    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [
-            sys.executable,
-            str(SCALE),
-            *("--sizes", "10", "--members", "16", "--events", "20", "--detail"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    out = _run_scale(
+        *("--sizes", "10", "--members", "16", "--events", "20", "--detail")
     )
-    assert result.returncode in (0, 1), result.stderr[-2000:]
     heap = re.compile(
         r"heap (floor )?(before setup|after setup|after reload): garbage=(\d+) "
         r"first_pass_ms=\d+\.\d tracked=(\d+) full_pass_ms=\d+\.\d"
     )
-    heaps = [m for line in result.stdout.splitlines() if (m := heap.fullmatch(line))]
+    heaps = [m for line in out.splitlines() if (m := heap.fullmatch(line))]
     moments = ["before setup", "after setup", "after reload"]
     assert [(bool(m[1]), m[2]) for m in heaps] == [
         *((False, moment) for moment in moments),
         *((True, moment) for moment in moments),
-    ], result.stdout
+    ], out
     for whose in (heaps[:3], heaps[3:]):
         before, after_setup, _ = (int(m[4]) for m in whose)
         # The entry's entities, devices and listeners live on after setup.
@@ -228,7 +222,7 @@ def test_scale_benchmark_detail() -> None:
     # contexts, which refer to each other: garbage only a full pass frees.
     assert int(heaps[5][3]) > 0
     for name in ("gc setup", "gc reload", "gc floor"):
-        assert re.search(rf"^{name}: gen0=\d+ ", result.stdout, re.MULTILINE), name
+        assert re.search(rf"^{name}: gen0=\d+ ", out, re.MULTILINE), name
 
 
 def test_scale_verdict() -> None:
