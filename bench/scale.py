@@ -551,7 +551,6 @@ async def measure_size(
             if detail:
                 print(f"requests setup: {await sim.breakdown(before)}")
                 print(f"gc setup: {watch.detail()}")
-            if detail:
                 print(f"heap after setup: {gc_passes.heap()}")
             kib = (rss_bytes() - rss_before) / 1024
 
@@ -626,7 +625,11 @@ async def measure_floor(size: int, detail: bool) -> None:
         if detail:
             print(f"heap floor before setup: {gc_passes.heap()}")
         # Setup and reload each begin after a full collection, as the size's do.
-        for step in (hass.config_entries.async_setup, hass.config_entries.async_reload):
+        steps = {
+            "setup": hass.config_entries.async_setup,
+            "reload": hass.config_entries.async_reload,
+        }
+        for name, step in steps.items():
             rss_bytes()
             watch.start()
             assert await step(entry.entry_id)
@@ -634,8 +637,7 @@ async def measure_floor(size: int, detail: bool) -> None:
             blocks.append(watch.stop())
             if detail:
                 print(f"gc floor: {watch.detail()}")
-                step_name = "setup" if len(blocks) == 1 else "reload"
-                print(f"heap floor after {step_name}: {gc_passes.heap()}")
+                print(f"heap floor after {name}: {gc_passes.heap()}")
     print(
         f"floor: chats={size} max_block_ms={max(blocks):.2f} {watch.passes()}",
         flush=True,
